@@ -1,0 +1,123 @@
+"""Actions, progress and evidence in the admin: read-only for inspectors."""
+
+from django.contrib import admin
+from django.utils.text import Truncator
+
+from inspections.admin import FindingAdmin
+from inspections.admin_utils import ReadOnlyInline, ScopedAdmin, ScopedHistoryAdmin
+
+from .models import RAG, Action, Evidence, ProgressUpdate
+
+
+class ActionInline(ReadOnlyInline):
+    model = Action
+    fields = ["title", "owner", "lead", "due_date", "status"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner", "lead")
+
+
+# Findings show their actions; the inline lives here so inspections never imports
+# improvements.
+FindingAdmin.inlines = [*FindingAdmin.inlines, ActionInline]
+
+
+class ProgressUpdateInline(ReadOnlyInline):
+    model = ProgressUpdate
+    fields = ["created_at", "author", "text", "status_after", "rag_after"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["created_at", "uploaded_by", "description", "original_name", "link", "sha256"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+@admin.register(Action)
+class ActionAdmin(ScopedHistoryAdmin):
+    list_display = [
+        "title",
+        "finding_reference",
+        "force",
+        "owner",
+        "due_date",
+        "status",
+        "rag",
+    ]
+    list_filter = [
+        "finding__inspection__force",
+        "finding__inspection__programme",
+        "finding__kind",
+        "status",
+        "priority",
+    ]
+    list_select_related = ["finding__inspection__force", "owner"]
+    search_fields = ["title", "description", "finding__reference", "finding__text"]
+    autocomplete_fields = ["finding", "owner", "lead", "contributors"]
+    date_hierarchy = "due_date"
+    readonly_fields = [
+        "completed_at",
+        "completed_by",
+        "signed_off_at",
+        "signed_off_by",
+        "last_update_at",
+        "created_at",
+    ]
+    inlines = [ProgressUpdateInline, EvidenceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_rag()
+
+    @admin.display(description="Finding", ordering="finding__reference")
+    def finding_reference(self, obj):
+        return obj.finding.reference
+
+    @admin.display(description="Force", ordering="finding__inspection__force__name")
+    def force(self, obj):
+        return obj.finding.inspection.force
+
+    @admin.display(description="RAG", ordering="current_rag")
+    def rag(self, obj):
+        return RAG(obj.current_rag).label
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(ScopedAdmin):
+    """The log is append-only: the admin can read it, never change it."""
+
+    list_display = ["created_at", "action", "author", "short_text", "status_after"]
+    list_filter = ["action__finding__inspection__force", "status_after"]
+    list_select_related = ["action", "author"]
+    search_fields = ["text", "action__title"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Update")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ScopedAdmin):
+    list_display = ["__str__", "action", "uploaded_by", "size", "created_at"]
+    list_filter = ["action__finding__inspection__force"]
+    list_select_related = ["action", "uploaded_by"]
+    search_fields = ["description", "original_name", "link", "sha256"]
+    readonly_fields = ["sha256", "size", "content_type", "original_name", "file"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,302 @@
+"""What the force does about the findings: actions, progress, evidence.
+
+``improvements`` depends on ``inspections``, never the reverse.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
+
+from inspections.models import Finding, ForceScopedQuerySet
+
+STALE_AFTER_DAYS = 30
+AMBER_WITHIN_DAYS = 14
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    COMPLETED = "completed", "Completed"
+    RETURNED = "returned", "Returned"
+    SIGNED_OFF = "signed_off", "Signed off"
+    CANCELLED = "cancelled", "Cancelled"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+OPEN_STATUSES = [
+    Status.NOT_STARTED,
+    Status.IN_PROGRESS,
+    Status.BLOCKED,
+    Status.COMPLETED,
+    Status.RETURNED,
+]
+# Open and still the owner's to do (a completed action waits for a manager instead).
+WORKING_STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED, Status.RETURNED]
+CLOSED_STATUSES = [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED]
+
+
+class RAG(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    COMPLETE = "complete", "Complete"
+    CLOSED = "closed", "Closed"
+
+
+class Priority(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+def rag_expression(today=None):
+    """RAG as a database expression, so boards count it without loading rows.
+
+    red = overdue or blocked; amber = due within 14 days and not completed, or no
+    progress for 30 days; green = on track; complete = signed off.
+    """
+    today = today or timezone.localdate()
+    stale_before = timezone.now() - timedelta(days=STALE_AFTER_DAYS)
+    working = Q(status__in=WORKING_STATUSES)
+    return Case(
+        When(status=Status.SIGNED_OFF, then=Value(RAG.COMPLETE)),
+        When(status__in=[Status.CANCELLED, Status.SUPERSEDED], then=Value(RAG.CLOSED)),
+        When(status=Status.BLOCKED, then=Value(RAG.RED)),
+        When(working & Q(due_date__lt=today), then=Value(RAG.RED)),
+        When(
+            working & Q(due_date__lte=today + timedelta(days=AMBER_WITHIN_DAYS)),
+            then=Value(RAG.AMBER),
+        ),
+        When(working & Q(activity_at__lt=stale_before), then=Value(RAG.AMBER)),
+        default=Value(RAG.GREEN),
+        output_field=models.CharField(),
+    )
+
+
+class ActionQuerySet(ForceScopedQuerySet):
+    force_path = "finding__inspection__force"
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def with_rag(self, today=None):
+        return self.alias(activity_at=Coalesce(F("last_update_at"), F("created_at"))).annotate(
+            current_rag=rag_expression(today)
+        )
+
+    def owned_or_contributed_by(self, user):
+        return self.filter(
+            Q(owner=user) | Q(pk__in=Action.contributors.through.objects.filter(
+                user=user).values("action_id"))
+        )
+
+
+def _evidence_name(instance, filename: str) -> str:
+    # Generated names: nothing a user typed reaches the file system.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def private_storage():
+    """Evidence storage, outside every served folder (a callable keeps paths out of
+    migrations and lets tests point it elsewhere)."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class Action(models.Model):
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_actions",
+        help_text="Responsible for doing the work.",
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+        help_text="The accountable senior officer.",
+    )
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="contributed_actions"
+    )
+    due_date = models.DateField()
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_update_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: a save states the version it read; a stale save is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_update_at", "version"])
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"], name="action_status_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.SIGNED_OFF)
+                | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
+                name="action_signed_off_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True) | ~Q(signed_off_by=F("owner")),
+                name="action_owner_cannot_sign_off",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="action_title_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def reference(self) -> str:
+        return f"{self.finding.reference}/A{self.pk}"
+
+    @cached_property
+    def rag(self) -> str:
+        value = self.__dict__.get("current_rag")
+        if value is None:
+            value = (
+                Action.objects.with_rag().filter(pk=self.pk).values_list("current_rag", flat=True)
+            ).first() or RAG.GREEN
+        return value
+
+    def get_rag_display(self) -> str:
+        return RAG(self.rag).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status in WORKING_STATUSES and self.due_date < timezone.localdate()
+
+
+class AppendOnlyQuerySet(ForceScopedQuerySet):
+    force_path = "action__finding__inspection__force"
+
+    def update(self, **kwargs):
+        raise ValidationError("Progress updates cannot be edited; add a correction instead.")
+
+    def delete(self):
+        raise ValidationError("Progress updates cannot be deleted; add a correction instead.")
+
+
+class ProgressUpdate(models.Model):
+    """The progress log. Append-only: a correction is a new update referring to the old."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    text = models.TextField()
+    status_after = models.CharField(max_length=20, choices=Status.choices)
+    rag_after = models.CharField(max_length=10, choices=RAG.choices, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The earlier update this one corrects.",
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="update_action_time")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="update_text_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.created_at:%d %b %Y}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Progress updates cannot be edited; add a correction instead.")
+        if self.corrects_id and self.corrects.action_id != self.action_id:
+            raise ValidationError({"corrects": "A correction must be on the same action."})
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Progress updates cannot be deleted; add a correction instead.")
+
+
+class EvidenceQuerySet(ForceScopedQuerySet):
+    force_path = "action__finding__inspection__force"
+
+
+class Evidence(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    file = models.FileField(upload_to=_evidence_name, storage=private_storage, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    link = models.URLField(max_length=1000, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(file="") & Q(link="")) | (Q(file="") & ~Q(link="")),
+                name="evidence_file_xor_link",
+            ),
+            models.CheckConstraint(
+                condition=Q(file="") | Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="evidence_file_has_sha256",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description or self.original_name or self.link
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.file)

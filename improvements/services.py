@@ -1,0 +1,218 @@
+"""Writes with rules: creating actions, logging progress, status moves, sign-off.
+
+Every function takes keyword arguments and the acting user (``by``), checks the rule,
+and saves. Concurrency: a caller that read an action states the ``version`` it read;
+if someone else saved in between, ``StaleAction`` is raised and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Action, Evidence, ProgressUpdate, Status
+from .workflow import MoveRefused, check_move
+
+
+class StaleAction(Exception):
+    """Someone else saved the action after this user loaded it."""
+
+    def __init__(self):
+        super().__init__(
+            "Someone else changed this action while you were working on it. Your text is "
+            "kept below: check the latest log entry and save again."
+        )
+
+
+def _claim(action: Action, expected_version: int | None, *, by, reason: str = "", **changes):
+    """Save ``changes`` only if the action is still at the version the user read.
+
+    The conditional update claims the row (and locks it until the transaction ends);
+    the ordinary save that follows writes the change history with who and why.
+    """
+    version = action.version if expected_version is None else expected_version
+    rows = Action.objects.filter(pk=action.pk, version=version).update(
+        version=F("version") + 1
+    )
+    if rows != 1:
+        raise StaleAction()
+    for name, value in changes.items():
+        setattr(action, name, value)
+    action.version = version + 1
+    action._history_user = by
+    action._change_reason = reason[:100] or None
+    if set(changes) <= {"last_update_at"}:
+        # A plain progress note changes nothing the history is for.
+        action.skip_history_when_saving = True
+    try:
+        action.save()
+    finally:
+        action.__dict__.pop("skip_history_when_saving", None)
+
+
+@transaction.atomic
+def action_create(
+    *,
+    finding,
+    title: str,
+    owner,
+    due_date: date,
+    by,
+    lead=None,
+    description: str = "",
+    priority: str = "medium",
+    contributors=(),
+) -> Action:
+    action = Action(
+        finding=finding,
+        title=title,
+        owner=owner,
+        lead=lead,
+        due_date=due_date,
+        description=description,
+        priority=priority,
+    )
+    action._history_user = by
+    action.full_clean()
+    action.save()
+    if contributors:
+        action.contributors.set(contributors)
+    return action
+
+
+def evidence_from_upload(*, action, upload, by, update=None, description: str = "") -> Evidence:
+    """Store an uploaded file privately under a generated name with its SHA-256."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        action=action,
+        update=update,
+        original_name=upload.name[:255],
+        content_type=getattr(upload, "content_type", "") or "",
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        description=description[:500],
+        uploaded_by=by,
+    )
+    evidence.file.save(upload.name, upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def progress_update_add(
+    *,
+    action: Action,
+    by,
+    text: str,
+    to_status: str | None = None,
+    expected_version: int | None = None,
+    evidence_file=None,
+    evidence_link: str = "",
+    evidence_description: str = "",
+    at=None,
+) -> ProgressUpdate:
+    """Log progress, optionally moving the status and attaching one piece of evidence."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Enter what has been done."})
+    now = at or timezone.now()
+    changes: dict = {}
+    if to_status and to_status != action.status:
+        move = check_move(by, action, to_status)
+        changes.update(_status_changes(move.target, by, now))
+    changes["last_update_at"] = now
+    reason = f"Status: {Status(changes['status']).label}" if "status" in changes else ""
+    _claim(action, expected_version, by=by, reason=reason, **changes)
+    update = ProgressUpdate.objects.create(
+        action=action,
+        author=by,
+        text=text,
+        status_after=action.status,
+        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
+        created_at=now,
+    )
+    if evidence_file is not None:
+        evidence_from_upload(
+            action=action, upload=evidence_file, by=by, update=update,
+            description=evidence_description,
+        )
+    elif evidence_link:
+        Evidence.objects.create(
+            action=action,
+            update=update,
+            link=evidence_link,
+            description=evidence_description[:500],
+            uploaded_by=by,
+        )
+    return update
+
+
+def _status_changes(target: str, by, now) -> dict:
+    changes: dict = {"status": target}
+    if target == Status.COMPLETED:
+        changes.update(completed_at=now, completed_by=by)
+    elif target == Status.SIGNED_OFF:
+        changes.update(signed_off_at=now, signed_off_by=by)
+    elif target in (Status.RETURNED, Status.IN_PROGRESS):
+        changes.update(completed_at=None, completed_by=None)
+    return changes
+
+
+@transaction.atomic
+def action_change_status(
+    *,
+    action: Action,
+    to: str,
+    by,
+    reason: str = "",
+    expected_version: int | None = None,
+    at=None,
+) -> ProgressUpdate:
+    """A status move made on its own (sign-off, return, cancel, supersede, …).
+
+    The move is logged as a progress update so the log tells the whole story.
+    """
+    move = check_move(by, action, to)
+    reason = (reason or "").strip()
+    if move.needs_reason and not reason:
+        raise ValidationError({"reason": f"Give a reason to {move.label.lower()} this action."})
+    text = reason or f"{move.label}."
+    if move.target == Status.SIGNED_OFF and not reason:
+        text = "Signed off."
+    return progress_update_add(
+        action=action, by=by, text=text, to_status=to, expected_version=expected_version, at=at
+    )
+
+
+def action_sign_off(*, action: Action, by, note: str = "", expected_version=None, at=None):
+    return action_change_status(
+        action=action,
+        to=Status.SIGNED_OFF,
+        by=by,
+        reason=note,
+        expected_version=expected_version,
+        at=at,
+    )
+
+
+action_change_status.alters_data = True
+action_sign_off.alters_data = True
+progress_update_add.alters_data = True
+
+__all__ = [
+    "MoveRefused",
+    "StaleAction",
+    "action_change_status",
+    "action_create",
+    "action_sign_off",
+    "evidence_from_upload",
+    "progress_update_add",
+]

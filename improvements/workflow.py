@@ -1,0 +1,100 @@
+"""The action status workflow (DESIGN.md §4): one explicit map of allowed moves and who
+may make each. Services consult it; pages list ``available_moves`` from it; nothing
+else decides whether a move is legal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspections.roles import user_is_manager_of
+
+from .models import OPEN_STATUSES, Status
+
+# Who may make a move.
+PARTICIPANT = "participant"  # the owner, a contributor or a manager of the force
+OWNER = "owner"  # the owner (or a manager of the force on the owner's behalf)
+MANAGER = "manager"  # a manager of the force
+MANAGER_NOT_OWNER = "manager_not_owner"  # a manager of the force who is not the owner
+
+
+@dataclass(frozen=True)
+class Move:
+    source: str
+    target: str
+    who: str
+    needs_reason: bool = False
+    label: str = ""
+
+
+def _moves() -> dict[tuple[str, str], Move]:
+    moves = [
+        Move(Status.NOT_STARTED, Status.IN_PROGRESS, PARTICIPANT, label="Start work"),
+        Move(Status.NOT_STARTED, Status.BLOCKED, PARTICIPANT, label="Mark blocked"),
+        Move(Status.IN_PROGRESS, Status.BLOCKED, PARTICIPANT, label="Mark blocked"),
+        Move(Status.BLOCKED, Status.IN_PROGRESS, PARTICIPANT, label="Unblock"),
+        Move(Status.IN_PROGRESS, Status.COMPLETED, OWNER, label="Mark complete"),
+        Move(Status.RETURNED, Status.IN_PROGRESS, PARTICIPANT, label="Resume work"),
+        Move(Status.RETURNED, Status.COMPLETED, OWNER, label="Mark complete"),
+        Move(Status.COMPLETED, Status.SIGNED_OFF, MANAGER_NOT_OWNER, label="Sign off"),
+        Move(Status.COMPLETED, Status.RETURNED, MANAGER, needs_reason=True, label="Return"),
+    ]
+    for source in OPEN_STATUSES:
+        moves.append(Move(source, Status.CANCELLED, MANAGER, needs_reason=True, label="Cancel"))
+        moves.append(
+            Move(source, Status.SUPERSEDED, MANAGER, needs_reason=True, label="Supersede")
+        )
+    return {(m.source, m.target): m for m in moves}
+
+
+MOVES = _moves()
+
+
+class MoveRefused(Exception):
+    """An illegal move or a user who may not make it; the message is for the user."""
+
+
+def user_is_participant(user, action) -> bool:
+    if action.owner_id == user.pk or user_is_manager_of(user, action.finding.inspection.force_id):
+        return True
+    return action.contributors.filter(pk=user.pk).exists()
+
+
+def user_may(user, action, who: str) -> bool:
+    is_manager = user_is_manager_of(user, action.finding.inspection.force_id)
+    if who == MANAGER:
+        return is_manager
+    if who == MANAGER_NOT_OWNER:
+        return is_manager and action.owner_id != user.pk
+    if who == OWNER:
+        return is_manager or action.owner_id == user.pk
+    return user_is_participant(user, action)
+
+
+def check_move(user, action, target: str) -> Move:
+    """The move from the action's status to ``target``, or MoveRefused saying why."""
+    move = MOVES.get((action.status, target))
+    if move is None:
+        raise MoveRefused(
+            f"An action that is “{action.get_status_display()}” cannot be moved to "
+            f"“{Status(target).label}”."
+        )
+    if not user_may(user, action, move.who):
+        if move.who == MANAGER_NOT_OWNER and action.owner_id == user.pk:
+            raise MoveRefused("You own this action, so someone else must sign it off.")
+        raise MoveRefused(
+            {
+                MANAGER: "Only a manager of the force can do that.",
+                MANAGER_NOT_OWNER: "Only a manager of the force can sign off an action.",
+                OWNER: "Only the action's owner or a manager can mark it complete.",
+                PARTICIPANT: "Only the owner, a contributor or a manager can change this action.",
+            }[move.who]
+        )
+    return move
+
+
+def available_moves(user, action) -> list[Move]:
+    return [
+        move
+        for (source, _), move in MOVES.items()
+        if source == action.status and user_may(user, action, move.who)
+    ]

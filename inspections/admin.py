@@ -1,0 +1,178 @@
+"""The inspectors' admin: inspections with judgments and findings inline."""
+
+from django.contrib import admin
+from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from .admin_utils import CachedChoicesMixin, ScopedAdmin, ScopedHistoryAdmin
+from .models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
+
+
+def _inspection_id(request):
+    match = request.resolver_match
+    return match.kwargs.get("object_id") if match else None
+
+
+@admin.register(Force)
+class ForceAdmin(ScopedAdmin):
+    list_display = ["name", "slug", "kind", "inspection_count", "member_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_inspections=Count("inspections", distinct=True),
+                n_members=Count("memberships", distinct=True),
+            )
+        )
+
+    @admin.display(description="Inspections", ordering="n_inspections")
+    def inspection_count(self, obj):
+        return obj.n_inspections
+
+    @admin.display(description="Members", ordering="n_members")
+    def member_count(self, obj):
+        return obj.n_members
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedHistoryAdmin):
+    list_display = ["user", "force", "role"]
+    list_filter = ["force", "role"]
+    list_select_related = ["user", "force"]
+    search_fields = ["user__username", "user__email", "user__last_name", "force__name"]
+    autocomplete_fields = ["user", "force"]
+
+
+class JudgmentInline(admin.TabularInline):
+    model = Judgment
+    extra = 0
+    fields = ["number", "question", "grade", "summary"]
+
+
+class FindingInline(CachedChoicesMixin, admin.StackedInline):
+    model = Finding
+    fk_name = "inspection"
+    extra = 0
+    fields = [
+        ("reference", "kind", "judgment", "status"),
+        "text",
+        ("parent", "deadline", "deadline_date"),
+    ]
+    show_change_link = True
+
+    def limit_choices(self, db_field, request, queryset):
+        inspection_id = _inspection_id(request)
+        if db_field.name == "judgment":
+            return queryset.filter(inspection_id=inspection_id)
+        if db_field.name == "parent":
+            return queryset.filter(
+                inspection_id=inspection_id,
+                kind__in=[Finding.Kind.CAUSE_OF_CONCERN, Finding.Kind.ACCELERATED_CAUSE_OF_CONCERN],
+            )
+        return queryset
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("judgment")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ScopedAdmin):
+    list_display = ["title", "force", "programme", "pillar", "overall_grade", "published"]
+    list_filter = ["force", "programme", "grading_scale"]
+    list_select_related = ["force"]
+    search_fields = ["title", "programme", "pillar", "force__name", "summary"]
+    date_hierarchy = "published"
+    inlines = [JudgmentInline, FindingInline]
+    fieldsets = [
+        (None, {"fields": ["force", "programme", "pillar", "title", "grading_scale"]}),
+        (
+            "Dates and source",
+            {"fields": ["fieldwork_start", "fieldwork_end", "published", "report_url"]},
+        ),
+        (None, {"fields": ["summary"]}),
+    ]
+
+    def get_queryset(self, request):
+        overall = Judgment.objects.filter(inspection=OuterRef("pk"), number=0).values("grade")[:1]
+        return super().get_queryset(request).annotate(overall_grade_value=Subquery(overall))
+
+    @admin.display(description="Overall grade", ordering="overall_grade_value")
+    def overall_grade(self, obj):
+        value = obj.overall_grade_value
+        return dict(Judgment._meta.get_field("grade").choices).get(value, "–") if value else "–"
+
+
+@admin.register(Judgment)
+class JudgmentAdmin(ScopedHistoryAdmin):
+    list_display = ["__str__", "inspection", "number", "grade"]
+    list_filter = ["inspection__force", "inspection__programme", "grade"]
+    list_select_related = ["inspection__force"]
+    search_fields = ["question", "inspection__force__name", "inspection__programme"]
+    autocomplete_fields = ["inspection"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ScopedHistoryAdmin):
+    list_display = ["reference", "kind", "short_text", "force", "programme", "question", "status"]
+    list_filter = [
+        "inspection__force",
+        "inspection__programme",
+        "judgment__grade",
+        "kind",
+        "status",
+    ]
+    list_select_related = ["inspection__force", "judgment"]
+    search_fields = ["reference", "text", "inspection__force__name"]
+    autocomplete_fields = ["inspection", "judgment", "parent", "repeats"]
+    readonly_fields = ["status_changed_by", "status_changed_at"]
+    inlines = []  # improvements.admin adds the read-only actions inline
+    fieldsets = [
+        (None, {"fields": ["inspection", "judgment", "kind", "reference", "text", "position"]}),
+        ("Recommendation", {"fields": ["parent", "deadline", "deadline_date"]}),
+        (
+            "Inspectorate status",
+            {"fields": ["status", "status_reason", "status_changed_by", "status_changed_at"]},
+        ),
+        (None, {"fields": ["repeats"]}),
+    ]
+
+    @admin.display(description="Finding", ordering="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+    @admin.display(description="Force", ordering="inspection__force__name")
+    def force(self, obj):
+        return obj.inspection.force
+
+    @admin.display(description="Programme", ordering="inspection__programme")
+    def programme(self, obj):
+        return obj.inspection.programme
+
+    @admin.display(description="Question", ordering="judgment__number")
+    def question(self, obj):
+        return obj.judgment.label
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            obj.status_changed_by = request.user
+            obj.status_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(FollowUpReview)
+class FollowUpReviewAdmin(ScopedAdmin):
+    list_display = ["title", "force", "evidence_due", "review_date", "status"]
+    list_filter = ["inspection__force", "inspection__programme", "status"]
+    list_select_related = ["inspection__force"]
+    search_fields = ["title", "note", "inspection__force__name"]
+    autocomplete_fields = ["inspection", "judgments", "findings"]
+
+    @admin.display(description="Force", ordering="inspection__force__name")
+    def force(self, obj):
+        return obj.inspection.force

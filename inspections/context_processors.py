@@ -1,0 +1,9 @@
+from .roles import user_is_any_manager, user_is_inspector
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    return {
+        "nav_is_inspector": bool(user) and user_is_inspector(user),
+        "nav_is_manager": bool(user) and user_is_any_manager(user),
+    }

@@ -1,0 +1,38 @@
+"""Who a user is to the application: inspector, or staff / manager of some forces.
+
+Kept free of model imports so that querysets, views and templates can all ask the same
+question. Results are cached on the user object for the length of a request.
+"""
+
+from django.conf import settings
+
+
+def user_is_inspector(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_peel_is_inspector", None)
+    if cached is None:
+        cached = user.groups.filter(name=settings.INSPECTORS_GROUP).exists()
+        user._peel_is_inspector = cached
+    return cached
+
+
+def user_roles(user) -> dict[int, str]:
+    """{force id: role} for a user's memberships (empty for anonymous users)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, "_peel_roles", None)
+    if cached is None:
+        cached = dict(user.memberships.values_list("force_id", "role"))
+        user._peel_roles = cached
+    return cached
+
+
+def user_is_manager_of(user, force_id: int) -> bool:
+    return user_roles(user).get(force_id) == "manager"
+
+
+def user_is_any_manager(user) -> bool:
+    return "manager" in user_roles(user).values()

@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+
+@login_required
+def home(request):
+    return redirect("admin:index")
+
+
+def accessibility(request):
+    return render(request, "pages/accessibility.html")
