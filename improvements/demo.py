@@ -251,11 +251,14 @@ class DemoLoader:
         for username, _first, _last, force_name, role in USERS:
             if force_name is None:
                 continue
-            Membership.objects.update_or_create(
+            membership, _ = Membership.objects.get_or_create(
                 user=self.users[username],
                 force=Force.objects.get(name=force_name),
                 defaults={"role": role},
             )
+            if membership.role != role:
+                membership.role = role
+                membership.save()
         # Role caches on the user objects are now stale.
         for user in self.users.values():
             user.__dict__.pop("_peel_roles", None)

@@ -3,10 +3,12 @@
 import csv
 
 from django.contrib import admin
-from django.contrib.admin.utils import label_for_field, lookup_field
+from django.contrib.admin.utils import display_for_field, label_for_field, lookup_field
+from django.db import models
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from .exports import safe_cell
@@ -24,12 +26,15 @@ def export_as_csv(modeladmin, request, queryset):
     )
     writer = csv.writer(response)
     writer.writerow(
-        [strip_tags(str(label_for_field(f, modeladmin.model, modeladmin))) for f in fields]
+        [capfirst(strip_tags(str(label_for_field(f, modeladmin.model, modeladmin))))
+         for f in fields]
     )
     for obj in queryset:
         row = []
         for f in fields:
-            _, _, value = lookup_field(f, obj, modeladmin)
+            field, _, value = lookup_field(f, obj, modeladmin)
+            if field is not None:
+                value = display_for_field(value, field, "")
             row.append(safe_cell(strip_tags(str(value)) if value is not None else ""))
         writer.writerow(row)
     return response
@@ -39,6 +44,8 @@ class ScopedAdmin(admin.ModelAdmin):
     """Every admin list and form goes through the same force scoping as the pages."""
 
     actions = [export_as_csv]
+    # Django 6 assumes https for scheme-less URLs; say so now (no deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
     show_full_result_count = False
 

@@ -244,7 +244,7 @@ def inspection_save_canonical(
         by_reference[reference] = finding
 
     if existing is not None:
-        kept = {item.get("reference") or ref for item, ref in zip(data["findings"], references)}
+        kept = {item.get("reference") or ref for item, ref in zip(data["findings"], references, strict=False)}
         inspection.findings.exclude(reference__in=kept).filter(actions__isnull=True).delete()
         inspection.follow_up_reviews.filter(status=FollowUpReview.Status.PROPOSED).delete()
 

@@ -75,7 +75,7 @@ class ForceScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.force_path}__in": forces})
 
     def for_force(self, force):
-        return self.filter(**{self.force_path: force})
+        return self.filter(**{self.force_path: getattr(force, "pk", force)})
 
 
 class ForceQuerySet(ForceScopedQuerySet):
@@ -342,9 +342,12 @@ class Finding(models.Model):
     def integrity_errors(self) -> dict[str, str]:
         """Rules across rows that a CHECK constraint cannot express."""
         errors = {}
-        if self.judgment_id and self.inspection_id:
-            if self.judgment.inspection_id != self.inspection_id:
-                errors["judgment"] = "The question must belong to the same inspection."
+        if (
+            self.judgment_id
+            and self.inspection_id
+            and self.judgment.inspection_id != self.inspection_id
+        ):
+            errors["judgment"] = "The question must belong to the same inspection."
         if self.parent_id:
             parent = self.parent
             if parent.inspection_id != self.inspection_id:

@@ -1,0 +1,96 @@
+"""Personas: an inspector; a manager, an owner and another staff member of one force
+(Alpha); a user of another force (Beta). Alpha and Beta each have an inspection with a
+finding and an action."""
+
+import pytest
+
+from inspections.models import Membership
+
+from .factories import (
+    ActionFactory,
+    FindingFactory,
+    ForceFactory,
+    InspectionFactory,
+    JudgmentFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages are rendered without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def alpha(db):
+    return ForceFactory(name="Alpha Police", slug="alpha-police")
+
+
+@pytest.fixture
+def beta(db):
+    return ForceFactory(name="Beta Police", slug="beta-police")
+
+
+@pytest.fixture
+def inspector(db):
+    return UserFactory(username="inspector", inspector=True)
+
+
+@pytest.fixture
+def manager(alpha):
+    user = UserFactory(username="alice")
+    MembershipFactory(user=user, force=alpha, role=Membership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def owner(alpha):
+    user = UserFactory(username="bob")
+    MembershipFactory(user=user, force=alpha, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def staff(alpha):
+    user = UserFactory(username="carol")
+    MembershipFactory(user=user, force=alpha, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def outsider(beta):
+    user = UserFactory(username="charlie")
+    MembershipFactory(user=user, force=beta, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def alpha_inspection(alpha):
+    inspection = InspectionFactory(force=alpha, programme="PEEL 2015")
+    JudgmentFactory(inspection=inspection, number=0, question="Overall?", grade="good")
+    return inspection
+
+
+@pytest.fixture
+def alpha_finding(alpha_inspection):
+    judgment = JudgmentFactory(inspection=alpha_inspection, number=1, grade="requires_improvement")
+    return FindingFactory(judgment=judgment, reference="Q1-AFI-1")
+
+
+@pytest.fixture
+def action(alpha_finding, owner, manager):
+    return ActionFactory(finding=alpha_finding, owner=owner, lead=manager, title="Fix it")
+
+
+@pytest.fixture
+def beta_action(beta, outsider):
+    inspection = InspectionFactory(force=beta, programme="PEEL 2016")
+    judgment = JudgmentFactory(inspection=inspection, number=1)
+    finding = FindingFactory(judgment=judgment, reference="Q1-AFI-1")
+    return ActionFactory(finding=finding, owner=outsider, title="Beta's action")

@@ -1,0 +1,78 @@
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from improvements.models import Action, Status
+
+EXPECTED = Path(__file__).resolve().parent.parent / "inspections" / "data" / (
+    "staffordshire-peel-effectiveness-2015.expected.json"
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("inspections", "improvements", "auth")
+        and not model._meta.label.startswith("auth.Permission")
+    }
+
+
+def test_load_demo_twice_gives_the_same_rows():
+    out = StringIO()
+    call_command("load_demo", "--password", "demo-pw-123", stdout=out)
+    first = _counts()
+    call_command("load_demo", "--password", "demo-pw-123", stdout=StringIO())
+    assert _counts() == first
+    assert first["improvements.Action"] >= 8
+    text = out.getvalue()
+    for login in ("inspector", "manager", "officer", "outsider"):
+        assert login in text
+    assert "demo-pw-123" in text
+
+
+def test_demo_picture_is_alive():
+    from django.contrib.auth import authenticate
+
+    call_command("load_demo", "--password", "demo-pw-123", stdout=StringIO())
+    actions = Action.objects.with_rag()
+    statuses = set(actions.values_list("status", flat=True))
+    assert {Status.SIGNED_OFF, Status.COMPLETED, Status.IN_PROGRESS} <= statuses
+    rags = list(actions.values_list("current_rag", flat=True))
+    assert "red" in rags and "amber" in rags
+    assert authenticate(username="officer", password="demo-pw-123") is not None
+    # every area for improvement has at least one action
+    from inspections.models import Finding
+
+    staffs = Finding.objects.filter(inspection__force__slug="staffordshire-police")
+    assert staffs.count() == 8
+    assert not staffs.filter(actions__isnull=True).exists()
+
+
+def test_random_passwords_without_the_option():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "officer" in out.getvalue()
+
+
+def test_inspection_json_of_the_demo_equals_the_expected_json():
+    call_command("load_demo", "--password", "demo-pw-123", stdout=StringIO())
+    out = StringIO()
+    call_command("inspection_json", "--force", "staffordshire-police", stdout=out)
+    got = json.loads(out.getvalue())
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    assert got == expected
+    assert len(got["judgments"]) == 4 and got["overall"]["grade"] == "Requires improvement"
+    assert len(got["findings"]) == 8
+
+
+def test_inspection_json_fails_clearly_when_nothing_matches():
+    with pytest.raises(CommandError, match="No inspection found"):
+        call_command("inspection_json", "--force", "nowhere", stdout=StringIO())
