@@ -209,6 +209,8 @@ progress_update_add.alters_data = True
 
 __all__ = [
     "MoveRefused",
+    "action_reassign",
+    "finding_submit_evidence",
     "StaleAction",
     "action_change_status",
     "action_create",
@@ -216,3 +218,85 @@ __all__ = [
     "evidence_from_upload",
     "progress_update_add",
 ]
+
+
+@transaction.atomic
+def action_reassign(
+    *,
+    action: Action,
+    by,
+    owner,
+    lead,
+    due_date: date,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Action:
+    """A manager changes the owner, the lead or the due date (a moved date needs a reason)."""
+    from inspections.roles import user_is_manager_of  # noqa: PLC0415
+
+    if not user_is_manager_of(by, action.finding.inspection.force_id):
+        raise MoveRefused("Only a manager of the force can reassign an action.")
+    reason = (reason or "").strip()
+    notes = []
+    if owner.pk != action.owner_id:
+        notes.append(f"Owner: {action.owner.get_full_name() or action.owner} → "
+                     f"{owner.get_full_name() or owner}")
+    if (lead and lead.pk) != action.lead_id:
+        before = action.lead.get_full_name() if action.lead else "none"
+        notes.append(f"Lead: {before} → {lead.get_full_name() if lead else 'none'}")
+    if due_date != action.due_date:
+        if not reason:
+            raise ValidationError({"reason": "Give a reason for moving the due date."})
+        notes.append(f"Due date: {action.due_date:%d %B %Y} → {due_date:%d %B %Y}")
+    if not notes:
+        return action
+    now = timezone.now()
+    summary = "; ".join(notes) + (f". Reason: {reason}" if reason else ".")
+    _claim(
+        action,
+        expected_version,
+        by=by,
+        reason=summary,
+        owner=owner,
+        lead=lead,
+        due_date=due_date,
+        last_update_at=now,
+    )
+    ProgressUpdate.objects.create(
+        action=action,
+        author=by,
+        text=summary,
+        status_after=action.status,
+        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
+        created_at=now,
+    )
+    return action
+
+
+@transaction.atomic
+def finding_submit_evidence(*, finding, by):
+    """The force tells the inspectorate a finding is answered: all actions signed off."""
+    from inspections.models import Finding  # noqa: PLC0415
+    from inspections.roles import user_is_manager_of  # noqa: PLC0415
+
+    if not user_is_manager_of(by, finding.inspection.force_id):
+        raise MoveRefused("Only a manager of the force can submit a finding.")
+    if finding.status not in (Finding.Status.OPEN, Finding.Status.RETURNED):
+        raise MoveRefused(f"This finding is already “{finding.get_status_display()}”.")
+    actions = finding.actions.exclude(status__in=[Status.CANCELLED, Status.SUPERSEDED])
+    if not actions.exists():
+        raise MoveRefused("Add an action to the finding first.")
+    if actions.exclude(status=Status.SIGNED_OFF).exists():
+        raise MoveRefused("Every action must be signed off before the finding is submitted.")
+    finding.status = Finding.Status.EVIDENCE_SUBMITTED
+    finding.status_changed_by = by
+    finding.status_changed_at = timezone.now()
+    finding.status_reason = ""
+    finding._history_user = by
+    finding.save(update_fields=["status", "status_changed_by", "status_changed_at",
+                                "status_reason"])
+    return finding
+
+
+action_reassign.alters_data = True
+finding_submit_evidence.alters_data = True

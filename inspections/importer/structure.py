@@ -15,7 +15,7 @@ AFI_RE = re.compile(r"^areas? for improvement(?:\s+\d+)?:?$", re.IGNORECASE)
 CAUSE_RE = re.compile(r"^(accelerated\s+)?causes? of concern(?:\s+\d+)?:?$", re.IGNORECASE)
 RECOMMENDATIONS_RE = re.compile(r"^recommendations?(?:\s+\d+)?:?$", re.IGNORECASE)
 END_RE = re.compile(
-    r"^(?:annex|appendix)\b(?:\s+[a-z0-9]+\b)?|^(?:next steps|glossary|about the data)$",
+    r"^(?:(?:annex|appendix)(?:\s+[a-z0-9]{1,2})?(?:\s*[–—:-].*)?|next steps|glossary|about the data)$",
     re.IGNORECASE,
 )
 SENTENCE_END_RE = re.compile(r"[.!?;:][’”\"')\]]*$")

@@ -36,11 +36,12 @@ ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # A footnote marker followed by a unit is a quantity ("within 6 months"), not a marker.
 UNIT_AFTER_RE = re.compile(
     r"\s*(?:[,.]\d|%|percent\b|per\b|days?\b|weeks?\b|months?\b|years?\b|hours?\b|"
-    r"minutes?\b|and\b|or\b|to\b|-)",
+    r"minutes?\b|-)",
     re.IGNORECASE,
 )
 MAX_FOOTNOTE_LINES = 14
-MARKER_LOOKBACK = 80
+MARKER_LOOKBACK = 150
+FOOTNOTE_SKIP = 2  # a note missed (say, its marker was not found) does not stop the count
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ def _drop_footnotes(lines: list[Line]) -> list[Line]:
     """Remove footnotes: "12" alone on a line, the note's text, up to the page break.
 
     Footnotes are numbered 1, 2, 3… through a report, so a number is only taken as a
-    footnote when it is the next one expected, when its marker occurs as a separate token
+    footnote when it is the next one expected (or nearly), when its marker occurs as a separate token
     shortly before, and when the note ends at a page break within a few lines (otherwise
     it is a page number or a table figure). The marker is removed from the text as well.
     """
@@ -194,11 +195,12 @@ def _drop_footnotes(lines: list[Line]) -> list[Line]:
     i = 0
     while i < len(lines):
         text = lines[i].text
-        if not (DIGITS_RE.match(text) and int(text) == expected):
+        number = int(text) if DIGITS_RE.match(text) else 0
+        if not expected <= number <= expected + FOOTNOTE_SKIP:
             i += 1
             continue
-        end = _footnote_end(lines, i, expected)
-        marker = _find_marker(lines, i, expected) if end is not None else None
+        end = _footnote_end(lines, i, number)
+        marker = _find_marker(lines, i, number) if end is not None else None
         if end is None or marker is None:
             i += 1
             continue
@@ -207,7 +209,7 @@ def _drop_footnotes(lines: list[Line]) -> list[Line]:
         lines[line_index] = replace(marked, text=f"{marked.text[:start]}{marked.text[stop:]}")
         del lines[i:end]
         _mark_next(lines, i)
-        expected += 1
+        expected = number + 1
     return lines
 
 
@@ -216,7 +218,7 @@ def _footnote_end(lines: list[Line], start: int, number: int) -> int | None:
     has_text = False
     for j in range(start + 1, min(len(lines), start + MAX_FOOTNOTE_LINES + 1)):
         line = lines[j]
-        if line.page_start and j > start + 1:
+        if line.page_start:
             return j if has_text else None
         if DIGITS_RE.match(line.text):
             if int(line.text) == number + 1:
@@ -230,7 +232,7 @@ def _footnote_end(lines: list[Line], start: int, number: int) -> int | None:
 
 def _find_marker(lines: list[Line], start: int, number: int) -> tuple[int, int, int] | None:
     """Where footnote ``number``'s marker is: (line index, start, end) of the token."""
-    token = re.compile(rf"(?<=[^\s\d£$])\s+{number}(?!\d)")
+    token = re.compile(rf"(?<=[^\s£$])\s+{number}(?![\d,.]\d)")
     for j in range(start - 1, max(-1, start - MARKER_LOOKBACK), -1):
         text = lines[j].text
         for match in reversed(list(token.finditer(text))):

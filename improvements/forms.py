@@ -1,0 +1,222 @@
+"""Forms for the staff and manager pages, rendered with crispy-forms-gds."""
+
+from __future__ import annotations
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .evidence import ALLOWED, validate_evidence_file
+from .models import Action, Priority, Status
+from .workflow import MANAGER, MANAGER_NOT_OWNER, available_moves
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def force_members(force):
+    return (
+        get_user_model()
+        .objects.filter(memberships__force=force, is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+def _helper(action_url: str, *layout, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_action = action_url
+    helper.form_method = "post"
+    helper.layout = Layout(*layout, Button("submit", submit))
+    return helper
+
+
+class ProgressForm(forms.Form):
+    text = forms.CharField(
+        label="What has been done?",
+        help_text="Say what changed since the last update, and what happens next.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter what has been done"},
+        max_length=10000,
+    )
+    status = forms.ChoiceField(label="Change the status", required=False)
+    evidence_file = forms.FileField(
+        label="Attach a file (optional)",
+        required=False,
+        help_text="Up to 20 MB: " + ", ".join(sorted({v for v in ALLOWED.values()})) + ".",
+    )
+    evidence_link = forms.URLField(
+        label="Or link to evidence (optional)",
+        required=False,
+        assume_scheme="https",
+        max_length=1000,
+        help_text="For example a document on the force intranet.",
+    )
+    evidence_description = forms.CharField(
+        label="Describe the evidence (optional)", required=False, max_length=500
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, action: Action, user, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        moves = [m for m in available_moves(user, action) if not m.needs_reason]
+        moves = [m for m in moves if m.who not in (MANAGER_NOT_OWNER,)]
+        self.fields["status"].choices = [
+            ("", f"Keep as “{action.get_status_display()}”"),
+            *[(m.target, Status(m.target).label) for m in moves],
+        ]
+        self.fields["version"].initial = action.version
+        self.helper = _helper(
+            action_url,
+            Field.textarea("text", label_size=Size.MEDIUM, rows=5),
+            Field.radios("status", legend_size=Size.SMALL, small=True),
+            Fieldset(
+                Field("evidence_file"),
+                Field.text("evidence_link"),
+                Field.text("evidence_description"),
+                legend="Evidence",
+                legend_size=Size.SMALL,
+            ),
+            Field("version"),
+            submit="Add update",
+        )
+        self.helper.attrs = {"enctype": "multipart/form-data", "novalidate": ""}
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            self.evidence_content_type = validate_evidence_file(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("evidence_file") and cleaned.get("evidence_link"):
+            self.add_error("evidence_link", "Attach a file or give a link, not both")
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    """A manager's decision: sign off, return, cancel or supersede."""
+
+    decision = forms.ChoiceField(
+        label="Decision", error_messages={"required": "Select a decision"}
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed to return, cancel or supersede. It is kept in the progress log.",
+        max_length=5000,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, action: Action, user, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = [
+            m for m in available_moves(user, action) if m.who in (MANAGER, MANAGER_NOT_OWNER)
+        ]
+        self.fields["decision"].choices = [(m.target, m.label) for m in moves]
+        self.fields["version"].initial = action.version
+        self.helper = _helper(
+            action_url,
+            Field.radios("decision", legend_size=Size.MEDIUM, small=True),
+            Field.textarea("reason", rows=3),
+            Field("version"),
+            submit="Record decision",
+        )
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.fields["decision"].choices)
+
+
+class AssignForm(forms.Form):
+    owner = UserChoiceField(queryset=None, label="Owner", empty_label=None)
+    lead = UserChoiceField(queryset=None, label="Lead (accountable officer)", required=False)
+    due_date = forms.DateField(label="Due date", widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when the due date moves. It is kept in the action's history.",
+        max_length=1000,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, action: Action, action_url: str = "", **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "owner": action.owner_id,
+                "lead": action.lead_id,
+                "due_date": action.due_date,
+                "version": action.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.action = action
+        members = force_members(action.finding.inspection.force)
+        self.fields["owner"].queryset = members
+        self.fields["lead"].queryset = members
+        self.helper = _helper(
+            action_url,
+            Field.select("owner"),
+            Field.select("lead"),
+            Field("due_date"),
+            Field.textarea("reason", rows=2),
+            Field("version"),
+            submit="Save changes",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        due = cleaned.get("due_date")
+        if due and due != self.action.due_date and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason for moving the due date")
+        return cleaned
+
+
+class ActionCreateForm(forms.ModelForm):
+    owner = UserChoiceField(queryset=None, label="Owner", empty_label="Choose an owner")
+    lead = UserChoiceField(queryset=None, label="Lead (accountable officer)", required=False)
+
+    class Meta:
+        model = Action
+        fields = ["title", "description", "owner", "lead", "due_date", "priority"]
+        widgets = {
+            "due_date": DATE_WIDGET,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "title": {"required": "Enter a title for the action"},
+            "due_date": {"required": "Enter a due date"},
+        }
+
+    def __init__(self, *args, finding, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        members = force_members(finding.inspection.force)
+        self.fields["owner"].queryset = members
+        self.fields["lead"].queryset = members
+        self.fields["owner"].error_messages["required"] = "Choose an owner"
+        self.fields["priority"].choices = Priority.choices
+        self.helper = _helper(
+            action_url,
+            Field.text("title"),
+            Field.textarea("description", rows=4),
+            Field.select("owner"),
+            Field.select("lead"),
+            Field("due_date"),
+            Field.radios("priority", small=True, inline=True, legend_size=Size.SMALL),
+            HTML(""),
+            submit="Add action",
+        )
+
+
+class FindingSubmitForm(forms.Form):
+    """No fields: a confirmation button with CSRF protection."""

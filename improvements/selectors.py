@@ -1,0 +1,152 @@
+"""Reads that pages render: scoped querysets with their joins and annotations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.shortcuts import get_object_or_404
+
+from inspections.models import Finding, Inspection, Judgment
+
+from .models import OPEN_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+
+RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
+
+
+def action_list_for_user(user, *, mine_only: bool = True):
+    """Actions a user may see, open first and then by due date."""
+    actions = (
+        Action.objects.for_user(user)
+        .with_rag()
+        .select_related("finding__judgment", "finding__inspection__force", "owner", "lead")
+        .annotate(
+            closed_last=Case(
+                When(status__in=OPEN_STATUSES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("closed_last", "due_date", "pk")
+    )
+    if mine_only:
+        actions = actions.owned_or_contributed_by(user)
+    return actions
+
+
+def action_get_for_user_or_404(user, pk: int) -> Action:
+    """The action with everything its page shows, or 404 outside the user's forces."""
+    queryset = (
+        Action.objects.for_user(user)
+        .with_rag()
+        .select_related(
+            "finding__judgment",
+            "finding__inspection__force",
+            "owner",
+            "lead",
+            "signed_off_by",
+            "completed_by",
+        )
+        .prefetch_related("contributors")
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def action_log(action: Action):
+    """The progress log, newest first, with each update's evidence."""
+    return (
+        ProgressUpdate.objects.filter(action=action)
+        .select_related("author", "corrects")
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def action_evidence(action: Action):
+    return Evidence.objects.filter(action=action).select_related("uploaded_by", "update")
+
+
+def evidence_get_for_user_or_404(user, pk: int) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.for_user(user).select_related("action"), pk=pk, file__gt=""
+    )
+
+
+def inspection_list_for_user(user):
+    overall = Judgment.objects.filter(inspection=OuterRef("pk"), number=0).values("grade")[:1]
+    return (
+        Inspection.objects.for_user(user)
+        .select_related("force")
+        .annotate(
+            overall_grade=Subquery(overall),
+            n_findings=Count("findings", distinct=True),
+            n_actions=Count("findings__actions", distinct=True),
+            n_signed_off=Count(
+                "findings__actions",
+                filter=Q(findings__actions__status=Status.SIGNED_OFF),
+                distinct=True,
+            ),
+        )
+        .order_by("force__name", "-published", "programme")
+    )
+
+
+def inspection_get_for_user_or_404(user, pk: int) -> Inspection:
+    return get_object_or_404(Inspection.objects.for_user(user).select_related("force"), pk=pk)
+
+
+@dataclass
+class FindingRollup:
+    finding: Finding
+    total: int = 0
+    done: int = 0  # signed off
+    open: int = 0
+    worst_rag: str = ""
+
+    @property
+    def all_signed_off(self) -> bool:
+        active = self.total  # cancelled / superseded do not count against readiness
+        return active > 0 and self.done == active
+
+
+@dataclass
+class QuestionRollup:
+    judgment: Judgment
+    findings: list[FindingRollup]
+
+
+def inspection_rollup(inspection: Inspection) -> list[QuestionRollup]:
+    """Judgments with their findings and each finding's roll-up, in three queries."""
+    judgments = list(inspection.judgments.order_by("number"))
+    findings = list(
+        inspection.findings.select_related("parent").order_by("judgment__number", "position", "pk")
+    )
+    rollups = {f.pk: FindingRollup(f) for f in findings}
+    rows = (
+        Action.objects.filter(finding__inspection=inspection)
+        .exclude(status__in=[Status.CANCELLED, Status.SUPERSEDED])
+        .with_rag()
+        .values_list("finding_id", "status", "current_rag")
+    )
+    for finding_id, status, rag in rows:
+        rollup = rollups[finding_id]
+        rollup.total += 1
+        if status == Status.SIGNED_OFF:
+            rollup.done += 1
+        elif status in OPEN_STATUSES:
+            rollup.open += 1
+        if not rollup.worst_rag or RAG_ORDER.index(rag) < RAG_ORDER.index(rollup.worst_rag):
+            rollup.worst_rag = rag
+    by_judgment = defaultdict(list)
+    for finding in findings:
+        by_judgment[finding.judgment_id].append(rollups[finding.pk])
+    return [QuestionRollup(j, by_judgment[j.pk]) for j in judgments]
+
+
+def finding_get_for_user_or_404(user, pk: int) -> Finding:
+    return get_object_or_404(
+        Finding.objects.for_user(user).select_related("inspection__force", "judgment"), pk=pk
+    )
