@@ -36,6 +36,14 @@ def _helper(action_url: str, *layout, submit: str) -> FormHelper:
     return helper
 
 
+class StatusChoiceField(forms.ChoiceField):
+    """Offers the moves open to the user, but accepts any status so that the workflow
+    service, not a generic "not a valid choice", explains a refused move."""
+
+    def valid_value(self, value):
+        return value in Status.values
+
+
 class ProgressForm(forms.Form):
     text = forms.CharField(
         label="What has been done?",
@@ -44,11 +52,11 @@ class ProgressForm(forms.Form):
         error_messages={"required": "Enter what has been done"},
         max_length=10000,
     )
-    status = forms.ChoiceField(label="Change the status", required=False)
+    status = StatusChoiceField(label="Change the status", required=False)
     evidence_file = forms.FileField(
         label="Attach a file (optional)",
         required=False,
-        help_text="Up to 20 MB: " + ", ".join(sorted({v for v in ALLOWED.values()})) + ".",
+        help_text="Up to 20 MB: " + ", ".join(sorted(set(ALLOWED.values()))) + ".",
     )
     evidence_link = forms.URLField(
         label="Or link to evidence (optional)",
@@ -104,7 +112,7 @@ class ProgressForm(forms.Form):
 class DecisionForm(forms.Form):
     """A manager's decision: sign off, return, cancel or supersede."""
 
-    decision = forms.ChoiceField(
+    decision = StatusChoiceField(
         label="Decision", error_messages={"required": "Select a decision"}
     )
     reason = forms.CharField(

@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
@@ -178,6 +179,9 @@ class Action(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("improvements:action-detail", args=[self.pk])
 
     @property
     def reference(self) -> str:

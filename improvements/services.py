@@ -15,6 +15,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from inspections.models import Finding
+from inspections.roles import user_is_manager_of
+
+from .evidence import validate_evidence_file
 from .models import Action, Evidence, ProgressUpdate, Status
 from .workflow import MoveRefused, check_move
 
@@ -86,7 +90,9 @@ def action_create(
 
 
 def evidence_from_upload(*, action, upload, by, update=None, description: str = "") -> Evidence:
-    """Store an uploaded file privately under a generated name with its SHA-256."""
+    """Check the file by its content, then store it privately under a generated name with
+    its SHA-256."""
+    content_type = validate_evidence_file(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -95,7 +101,7 @@ def evidence_from_upload(*, action, upload, by, update=None, description: str = 
         action=action,
         update=update,
         original_name=upload.name[:255],
-        content_type=getattr(upload, "content_type", "") or "",
+        content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
         description=description[:500],
@@ -232,8 +238,6 @@ def action_reassign(
     expected_version: int | None = None,
 ) -> Action:
     """A manager changes the owner, the lead or the due date (a moved date needs a reason)."""
-    from inspections.roles import user_is_manager_of  # noqa: PLC0415
-
     if not user_is_manager_of(by, action.finding.inspection.force_id):
         raise MoveRefused("Only a manager of the force can reassign an action.")
     reason = (reason or "").strip()
@@ -276,9 +280,6 @@ def action_reassign(
 @transaction.atomic
 def finding_submit_evidence(*, finding, by):
     """The force tells the inspectorate a finding is answered: all actions signed off."""
-    from inspections.models import Finding  # noqa: PLC0415
-    from inspections.roles import user_is_manager_of  # noqa: PLC0415
-
     if not user_is_manager_of(by, finding.inspection.force_id):
         raise MoveRefused("Only a manager of the force can submit a finding.")
     if finding.status not in (Finding.Status.OPEN, Finding.Status.RETURNED):

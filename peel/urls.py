@@ -12,4 +12,5 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("improvements.urls")),
 ]

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 @login_required
 def home(request):
-    return redirect("admin:index")
+    return redirect("improvements:action-list")
 
 
 def accessibility(request):

@@ -9,7 +9,8 @@ Shapes understood:
   concern, we recommend that within six months the force:" may come before the bullets,
   with or without the "Recommendations" heading). Each recommendation's ``parent`` is the
   ``reference`` of its cause of concern; causes and recommendations get references in the
-  project's format (``Q3-COC-1``, ``Q3-REC-2``).
+  project's format (``Q3-COC-1``, ``Q3-ACOC-1``, ``Q3-REC-2``); areas for improvement get
+  none (the canonical JSON of the worked example has none).
 - A sentence saying the inspectorate will review (revisit, re-inspect) the force's progress,
   with the sentence before it from "HMIC expects …" when there is one.
 """
@@ -17,6 +18,7 @@ Shapes understood:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from .structure import (
@@ -33,9 +35,7 @@ NUMBER_WORDS = (
     r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|"
     r"twenty-four|thirty|sixty|ninety"
 )
-MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December"
-)
+MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
 DEADLINE_RE = re.compile(
     rf"\b(immediately|within\s+(?:the\s+next\s+)?(?:{NUMBER_WORDS})\s+(?:days?|weeks?|months?|years?)"
     rf"|by\s+(?:the\s+end\s+of\s+)?(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+\d{{4}})\b",
@@ -56,21 +56,30 @@ SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘“\"'])|(?<=[.!?][’�
 # (finding texts keep the report's curly quotes), so notes are straightened.
 STRAIGHT_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 MAX_CAUSE_PARAGRAPHS = 3
+KIND_CODES = {
+    "cause_of_concern": "COC",
+    "accelerated_cause_of_concern": "ACOC",
+    "recommendation": "REC",
+}
 
 
 def section_findings(lines: list[Line], start: int, end: int, question: int) -> list[dict]:
     """The findings in ``lines[start:end]``, the section of question ``question``."""
     findings: list[dict[str, Any]] = []
-    counts = {"cause": 0, "recommendation": 0}
+    counts: Counter[str] = Counter()
+
+    def reference(kind: str) -> str:
+        # The format of Finding.make_reference, without importing the models.
+        counts[kind] += 1
+        return f"Q{question}-{KIND_CODES[kind]}-{counts[kind]}"
 
     def add_recommendations(lead: str, items: list[str], parent: str | None) -> None:
         for text in items:
-            counts["recommendation"] += 1
             finding: dict[str, Any] = {
                 "kind": "recommendation",
                 "question": question,
                 "text": text,
-                "reference": f"Q{question}-REC-{counts['recommendation']}",
+                "reference": reference("recommendation"),
             }
             if parent:
                 finding["parent"] = parent
@@ -92,18 +101,17 @@ def section_findings(lines: list[Line], start: int, end: int, question: int) -> 
             cause, lead, i = _read_cause(lines, i + 1, end)
             if not cause:
                 continue
-            counts["cause"] += 1
-            reference = f"Q{question}-COC-{counts['cause']}"
             kind = "accelerated_cause_of_concern" if match.group(1) else "cause_of_concern"
+            parent = reference(kind)
             findings.append(
-                {"kind": kind, "question": question, "text": cause, "reference": reference}
+                {"kind": kind, "question": question, "text": cause, "reference": parent}
             )
             if i < end and RECOMMENDATIONS_RE.match(lines[i].text):
                 heading_lead, items, i = _read_list(lines, i + 1, end)
-                add_recommendations(heading_lead or lead, items, reference)
+                add_recommendations(heading_lead or lead, items, parent)
             elif i < end and is_bullet(lines[i].text):
                 _, items, i = _read_list(lines, i, end)
-                add_recommendations(lead, items, reference)
+                add_recommendations(lead, items, parent)
         elif RECOMMENDATIONS_RE.match(text):
             lead, items, i = _read_list(lines, i + 1, end)
             add_recommendations(lead, items, None)
@@ -113,7 +121,7 @@ def section_findings(lines: list[Line], start: int, end: int, question: int) -> 
 
 
 def find_deadline(text: str) -> str | None:
-    """"immediately", "within six months", "by 31 March 2017" … as the report words it."""
+    """ "immediately", "within six months", "by 31 March 2017" … as the report words it."""
     match = DEADLINE_RE.search(text)
     if not match:
         return None
@@ -234,7 +242,7 @@ def review_statements(lines: list[Line], start: int, end: int) -> list[str]:
             if own:
                 note = sentence[own.start() :]
             elif before:
-                note = f"{sentences[index - 1][before.start():]} {sentence}"
+                note = f"{sentences[index - 1][before.start() :]} {sentence}"
             note = (note[0].upper() + note[1:]).translate(STRAIGHT_QUOTES)
             if note not in notes:
                 notes.append(note)

@@ -56,11 +56,12 @@ FORCE_RE = re.compile(
     rf"({NAME_WORD}(?:\s+(?:(?:and|of|&)\s+)?{NAME_WORD})*)\s+(Police Service|Police|Constabulary)\b"
 )
 # Words that begin a sentence in front of a force's name, and names that are not forces.
-LEADING_WORDS = frozenset(
-    "The In However Because Although When Where While As For And But Whether This That At On "
-    "By With Of If Since Until Unlike Like Both Whereas Overall Also Then Our We HMIC HMICFRS "
-    "Reports Report Today Currently Previously Overall".split()
+_LEADING = (
+    "The In However Because Although When Where While As For And But Whether This That At On By "
+    "With Of If Since Until Unlike Like Both Whereas Overall Also Then Our We HMIC HMICFRS "
+    "Reports Report Today Currently Previously"
 )
+LEADING_WORDS = frozenset(_LEADING.split())
 NOT_FORCE_WORDS = frozenset({"National", "Regional", "Home", "Local", "Independent", "Royal"})
 QUESTION_LINES = 8
 INTRODUCTION = "introduction"
@@ -154,8 +155,7 @@ def _programme(lines: list[Line]) -> tuple[str, int]:
 def _check_grade(label: str, scale: list[str], programme: str, where: str) -> str:
     if label not in scale:
         raise ReportParseError(
-            f"grade '{label}' {where} is not on the {programme} grading scale "
-            f"({', '.join(scale)})"
+            f"grade '{label}' {where} is not on the {programme} grading scale ({', '.join(scale)})"
         )
     return label
 
@@ -314,9 +314,7 @@ def _cross_check_overview(
     stem = " ".join(questions[0].text.split()[:3])
     start = next((i for i, line in enumerate(lines) if line.text.startswith(stem)), 0)
     end = questions[0].heading
-    intro = next(
-        (i for i in range(start, end) if lines[i].text.lower() == INTRODUCTION), end
-    )
+    intro = next((i for i in range(start, end) if lines[i].text.lower() == INTRODUCTION), end)
     grades = [label for line in lines[start:intro] if (label := grade_label(line.text))]
     if len(grades) != len(questions):
         warnings.append(

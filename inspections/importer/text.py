@@ -97,7 +97,9 @@ def _pdf_text(data: bytes, name: str) -> str:
             "and import that"
         ) from exc
     except Exception as exc:  # pdfminer raises many unrelated types for broken files
-        raise ReportParseError(f"{name} is not a readable PDF ({type(exc).__name__}: {exc})") from exc
+        raise ReportParseError(
+            f"{name} is not a readable PDF ({type(exc).__name__}: {exc})"
+        ) from exc
     if not text.strip():
         raise ReportParseError(
             f"{name} has no text layer (a scanned PDF?); no report text could be extracted"

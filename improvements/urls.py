@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "improvements"
+
+urlpatterns = [
+    path("actions/", views.action_list, name="action-list"),
+    path("actions/<int:pk>/", views.action_detail, name="action-detail"),
+    path("actions/<int:pk>/update/", views.action_update, name="action-update"),
+    path("actions/<int:pk>/decide/", views.action_decide, name="action-decide"),
+    path("actions/<int:pk>/assign/", views.action_assign, name="action-assign"),
+    path("evidence/<int:pk>/download/", views.evidence_download, name="evidence-download"),
+    path("inspections/", views.inspection_list, name="inspection-list"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path(
+        "findings/<int:pk>/actions/new/",
+        views.finding_action_create,
+        name="finding-action-create",
+    ),
+    path("findings/<int:pk>/submit/", views.finding_submit, name="finding-submit"),
+]

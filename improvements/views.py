@@ -1,0 +1,304 @@
+"""Pages for force staff and managers: my actions, an action, inspections, findings.
+
+Every view fetches through a scoped selector first (other forces: 404), then checks the
+edit rule (403), validates the form, calls a service and redirects with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from inspections.roles import user_is_any_manager, user_is_inspector, user_is_manager_of
+
+from . import selectors, services
+from .filters import ActionFilter
+from .forms import ActionCreateForm, AssignForm, DecisionForm, ProgressForm
+from .workflow import MoveRefused, user_is_participant
+
+PAGE_SIZE = 25
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error.messages[0])
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# --- My actions -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def action_list(request):
+    can_see_all = user_is_any_manager(request.user) or user_is_inspector(request.user)
+    show_all = can_see_all and request.GET.get("scope") == "all"
+    actions = selectors.action_list_for_user(request.user, mine_only=not show_all)
+    action_filter = ActionFilter(request.GET or None, queryset=actions, user=request.user)
+    filtered = action_filter.qs if action_filter.is_bound and action_filter.is_valid() else actions
+    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "improvements/action_list.html",
+        {
+            "page_obj": page,
+            "actions": page.object_list,
+            "filter": action_filter,
+            "show_all": show_all,
+            "can_see_all": can_see_all,
+        },
+    )
+
+
+# --- One action -------------------------------------------------------------------------
+
+
+def _action_context(request, action, **forms):
+    user = request.user
+    is_manager = user_is_manager_of(user, action.finding.inspection.force_id)
+    can_update = user_is_participant(user, action)
+    context = {
+        "action": action,
+        "finding": action.finding,
+        "log": selectors.action_log(action),
+        "evidence": selectors.action_evidence(action),
+        "is_manager": is_manager,
+        "can_update": can_update,
+        "history": action.history.select_related("history_user").order_by("-history_date")[:20],
+    }
+    if can_update and action.is_open:
+        context["progress_form"] = forms.get("progress_form") or ProgressForm(
+            action=action,
+            user=user,
+            action_url=reverse("improvements:action-update", args=[action.pk]),
+        )
+    if is_manager and action.is_open:
+        decision = forms.get("decision_form") or DecisionForm(
+            action=action,
+            user=user,
+            action_url=reverse("improvements:action-decide", args=[action.pk]),
+        )
+        if decision.has_choices:
+            context["decision_form"] = decision
+        context["assign_form"] = forms.get("assign_form") or AssignForm(
+            action=action, action_url=reverse("improvements:action-assign", args=[action.pk])
+        )
+    context["form_with_errors"] = next((f for f in forms.values() if f.errors), None)
+    return context
+
+
+def _render_action(request, action, status=200, **forms):
+    return render(
+        request, "improvements/action_detail.html", _action_context(request, action, **forms),
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def action_detail(request, pk: int):
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action)
+
+
+@login_required
+@require_POST
+def action_update(request, pk: int):
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    if not user_is_participant(request.user, action):
+        raise PermissionDenied("Only the owner, a contributor or a manager can update this action.")
+    form = ProgressForm(
+        request.POST,
+        request.FILES,
+        action=action,
+        user=request.user,
+        action_url=reverse("improvements:action-update", args=[action.pk]),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.progress_update_add(
+                action=action,
+                by=request.user,
+                text=data["text"],
+                to_status=data["status"] or None,
+                expected_version=data["version"],
+                evidence_file=data["evidence_file"],
+                evidence_link=data["evidence_link"],
+                evidence_description=data["evidence_description"],
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except (MoveRefused, services.StaleAction) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your update has been added.")
+            return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action, status=400, progress_form=form)
+
+
+@login_required
+@require_POST
+def action_decide(request, pk: int):
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, action.finding.inspection.force_id):
+        raise PermissionDenied("Only a manager of the force can do that.")
+    form = DecisionForm(
+        request.POST,
+        action=action,
+        user=request.user,
+        action_url=reverse("improvements:action-decide", args=[action.pk]),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            update = services.action_change_status(
+                action=action,
+                to=data["decision"],
+                by=request.user,
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except (MoveRefused, services.StaleAction) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"The action is now “{update.get_status_after_display()}”.")
+            return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action, status=400, decision_form=form)
+
+
+@login_required
+@require_POST
+def action_assign(request, pk: int):
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, action.finding.inspection.force_id):
+        raise PermissionDenied("Only a manager of the force can reassign an action.")
+    form = AssignForm(
+        request.POST,
+        action=action,
+        action_url=reverse("improvements:action-assign", args=[action.pk]),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.action_reassign(
+                action=action,
+                by=request.user,
+                owner=data["owner"],
+                lead=data["lead"],
+                due_date=data["due_date"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except (MoveRefused, services.StaleAction) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The action's owner, lead and due date are saved.")
+            return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action, status=400, assign_form=form)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int):
+    """Evidence files only ever leave through here, after the access check."""
+    evidence = selectors.evidence_get_for_user_or_404(request.user, pk)
+    handle = evidence.file.open("rb")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+
+
+# --- Inspections and findings ----------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inspection_list(request):
+    inspections = selectors.inspection_list_for_user(request.user)
+    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "improvements/inspection_list.html",
+        {"page_obj": page, "inspections": page.object_list},
+    )
+
+
+@login_required
+@require_GET
+def inspection_detail(request, pk: int):
+    inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "improvements/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "questions": selectors.inspection_rollup(inspection),
+            "reviews": inspection.follow_up_reviews.prefetch_related("judgments"),
+            "is_manager": user_is_manager_of(request.user, inspection.force_id),
+        },
+    )
+
+
+def _finding_for_manager(request, pk: int):
+    finding = selectors.finding_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, finding.inspection.force_id):
+        raise PermissionDenied("Only a manager of the force can do that.")
+    return finding
+
+
+@login_required
+def finding_action_create(request, pk: int):
+    finding = _finding_for_manager(request, pk)
+    url = reverse("improvements:finding-action-create", args=[finding.pk])
+    form = ActionCreateForm(request.POST or None, finding=finding, action_url=url)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = services.action_create(finding=finding, by=request.user, **data)
+        messages.success(request, f"Action “{action.title}” added.")
+        return redirect(action)
+    return render(
+        request,
+        "improvements/action_form.html",
+        {"form": form, "finding": finding},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def finding_submit(request, pk: int):
+    finding = _finding_for_manager(request, pk)
+    try:
+        services.finding_submit_evidence(finding=finding, by=request.user)
+    except MoveRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{finding.reference} is submitted to the inspectorate as evidence submitted."
+        )
+    return redirect(
+        reverse("improvements:inspection-detail", args=[finding.inspection_id])
+        + f"#finding-{finding.pk}"
+    )
