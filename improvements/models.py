@@ -304,3 +304,144 @@ class Evidence(models.Model):
     @property
     def is_file(self) -> bool:
         return bool(self.file)
+
+
+# --- Reminders -------------------------------------------------------------------------
+
+
+class ReminderRule(models.Model):
+    """One rule of the reminder engine (DESIGN.md §5), editable in the admin."""
+
+    class Anchor(models.TextChoices):
+        DUE_DATE = "due_date", "Action due date"
+        EVIDENCE_DUE = "evidence_due", "Follow-up review evidence date"
+        LAST_UPDATE = "last_update", "Last progress update"
+        WEEKLY = "weekly", "Every week (digest)"
+
+    class Audience(models.TextChoices):
+        OWNER = "owner", "Action owner"
+        LEAD = "lead", "Action lead"
+        MANAGERS = "managers", "Force managers"
+        REVIEW_OWNERS = "review_owners", "Everyone with unfinished actions in the review's scope"
+
+    name = models.CharField(max_length=200, unique=True)
+    anchor = models.CharField(max_length=20, choices=Anchor.choices)
+    offset_days = models.IntegerField(
+        default=0, help_text="Days from the anchor; negative is before it."
+    )
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    repeat_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Repeat every so many days after the first; blank: once."
+    )
+    mandatory = models.BooleanField(
+        default=False, help_text="Mandatory reminders are sent even to users who opted out."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["anchor", "offset_days", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(repeat_days__isnull=True) | Q(repeat_days__gt=0),
+                name="reminder_rule_repeat_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Reminder(models.Model):
+    """The ledger: every reminder owed, sent or failed. Its unique key makes reruns,
+    retries and a second worker harmless."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (opted out)"
+
+    rule = models.ForeignKey(ReminderRule, on_delete=models.PROTECT, related_name="reminders")
+    subject = models.CharField(max_length=40, help_text="What it is about, e.g. action:12.")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    review = models.ForeignKey(
+        "inspections.FollowUpReview",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    force = models.ForeignKey(
+        "inspections.Force", on_delete=models.CASCADE, related_name="reminders"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    anchor_date = models.DateField(help_text="The day the reminder was owed.")
+    digest_date = models.DateField(help_text="The sweep's date: one email a recipient a day.")
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    claim = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    objects = ForceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-digest_date", "recipient_id", "pk"]
+        indexes = [
+            models.Index(fields=["recipient", "digest_date", "status"], name="reminder_digest"),
+            models.Index(fields=["status", "digest_date"], name="reminder_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject", "recipient", "anchor_date"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} → {self.recipient} ({self.anchor_date})"
+
+
+class ReminderPreference(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    opt_out = models.BooleanField(
+        default=False,
+        help_text="Stop reminders that are not mandatory (overdue and review reminders still come).",
+    )
+
+    def __str__(self):
+        return f"{self.user}: {'opted out' if self.opt_out else 'all reminders'}"
+
+
+# --- Board snapshots -------------------------------------------------------------------
+
+
+class DailySnapshot(models.Model):
+    """Counts of a force's actions on a day, recorded by a beat task for the trend chart."""
+
+    force = models.ForeignKey("inspections.Force", on_delete=models.CASCADE,
+                              related_name="snapshots")
+    date = models.DateField()
+    open_count = models.PositiveIntegerField(default=0)
+    overdue_count = models.PositiveIntegerField(default=0)
+    awaiting_sign_off_count = models.PositiveIntegerField(default=0)
+    signed_off_count = models.PositiveIntegerField(default=0)
+    closed_count = models.PositiveIntegerField(default=0, help_text="Cancelled or superseded.")
+
+    objects = ForceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["force", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "date"], name="snapshot_one_per_force_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.force} {self.date}"
