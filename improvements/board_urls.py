@@ -1,0 +1,5 @@
+"""Status boards and exports (filled in by the boards work)."""
+
+app_name = "boards"
+
+urlpatterns: list = []
