@@ -2,8 +2,8 @@
 
 Shapes understood:
 
-- "Areas for improvement" (or "Area for improvement") followed by bullet items, or by one
-  unbulleted paragraph; a lead-in paragraph before the bullets is skipped.
+- "Areas for improvement" (or "Area for improvement") followed by bullet items, or by
+  paragraphs without bullets; a lead-in paragraph before the bullets is skipped.
 - "Cause of concern" (or "Accelerated cause of concern") followed by the concern's text,
   then "Recommendations" and bullet items (a lead-in such as "To address this cause of
   concern, we recommend that within six months the force:" may come before the bullets,
@@ -63,7 +63,9 @@ KIND_CODES = {
 }
 
 
-def section_findings(lines: list[Line], start: int, end: int, question: int) -> list[dict]:
+def section_findings(
+    lines: list[Line], start: int, end: int, question: int
+) -> list[dict[str, Any]]:
     """The findings in ``lines[start:end]``, the section of question ``question``."""
     findings: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
@@ -121,7 +123,7 @@ def section_findings(lines: list[Line], start: int, end: int, question: int) -> 
 
 
 def find_deadline(text: str) -> str | None:
-    """ "immediately", "within six months", "by 31 March 2017" … as the report words it."""
+    """The deadline as the report words it: "immediately", "within six months", "by May 2017"."""
     match = DEADLINE_RE.search(text)
     if not match:
         return None
@@ -178,7 +180,7 @@ def _read_list(lines: list[Line], i: int, end: int) -> tuple[str, list[str], int
     """Read what follows a findings heading: (lead-in, items, index after the list).
 
     Bulleted items, with an optional lead-in paragraph before them; or, when no bullet
-    follows, one unbulleted paragraph as the only item.
+    follows, unbulleted paragraphs (see ``_unbulleted_items``).
     """
     i = _next_text(lines, i, end)
     lead = ""
@@ -186,7 +188,8 @@ def _read_list(lines: list[Line], i: int, end: int) -> tuple[str, list[str], int
         paragraph, after = _read_block(lines, i, end)
         k = _next_text(lines, after, end)
         if not (k < end and is_bullet(lines[k].text)):
-            return "", [paragraph] if paragraph else [], after
+            items, after = _unbulleted_items(lines, paragraph, after, end)
+            return "", items, after
         lead, i = paragraph, k
     items: list[str] = []
     while i < end and is_bullet(lines[i].text):
@@ -196,6 +199,21 @@ def _read_list(lines: list[Line], i: int, end: int) -> tuple[str, list[str], int
             items.append(text)
         i = _next_text(lines, i, end)
     return lead, items, i
+
+
+def _unbulleted_items(lines: list[Line], first: str, i: int, end: int) -> tuple[list[str], int]:
+    """Items without bullets (lost in extraction, or never there): the first paragraph, and
+    the paragraphs after it that open the same way ("The force should …")."""
+    if not first:
+        return [], i
+    items = [first]
+    opening = first.split()[:2]
+    j = _next_text(lines, i, end)
+    while j < end and lines[j].text.split()[:2] == opening and not _is_heading(lines[j].text):
+        paragraph, i = _read_block(lines, j, end)
+        items.append(paragraph)
+        j = _next_text(lines, i, end)
+    return items, i
 
 
 def _read_cause(lines: list[Line], i: int, end: int) -> tuple[str, str, int]:

@@ -53,7 +53,7 @@ TITLE_PILLAR_RE = re.compile(
 )
 NAME_WORD = r"(?!Police\b|Constabulary\b)[A-Z][\w'’-]*"
 FORCE_RE = re.compile(
-    rf"({NAME_WORD}(?:\s+(?:(?:and|of|&)\s+)?{NAME_WORD})*)\s+(Police Service|Police|Constabulary)\b"
+    rf"({NAME_WORD}(?:\s+(?:(?:and|of|&)\s+)?{NAME_WORD}){{0,5}})\s+(Police Service|Police|Constabulary)\b"
 )
 # Words that begin a sentence in front of a force's name, and names that are not forces.
 _LEADING = (

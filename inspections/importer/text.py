@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ReportParseError
+from .structure import grade_label, is_marker
 
 # Two columns stay apart when characters further apart than char_margin × their width
 # start a new line and boxes are ordered by the layout analysis (boxes_flow), not only
@@ -32,6 +33,7 @@ PDF_LAYOUT = {
 BULLET_RE = re.compile(r"^(?:[•●▪■◦‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8\uf0fc]|\(cid:\d+\))\s*(.*)$")
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
 DIGITS_RE = re.compile(r"^\d{1,3}$")
+HYPHENS = ("-", "\u2010")
 ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # A footnote marker followed by a unit is a quantity ("within 6 months"), not a marker.
 UNIT_AFTER_RE = re.compile(
@@ -129,20 +131,20 @@ def fold(parts: list[str]) -> str:
     next line starts in lower case: report PDFs are not hyphenated, so the hyphen belongs
     to the word ("anti-" + "social" gives "anti-social"). A soft hyphen is dropped.
     """
-    out = ""
+    pieces: list[str] = []
     for raw in parts:
         part = " ".join(raw.split())
         if not part:
             continue
-        if not out:
-            out = part
-        elif out.endswith("\u00ad"):
-            out = out[:-1] + part
-        elif re.search(r"\w[-\u2010]$", out) and part[0].islower():
-            out += part
-        else:
-            out += " " + part
-    return out.replace("\u00ad", "")
+        previous = pieces[-1] if pieces else ""
+        if previous.endswith("\u00ad"):
+            pieces[-1] = previous[:-1]
+        elif pieces and not (
+            previous[-2:-1].isalpha() and previous[-1:] in HYPHENS and part[0].islower()
+        ):
+            pieces.append(" ")
+        pieces.append(part)
+    return "".join(pieces).replace("\u00ad", "")
 
 
 def is_bullet(text: str) -> bool:
@@ -169,7 +171,7 @@ def _split(text: str) -> list[Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         for index, part in enumerate(raw.split("\f")):
             # pdfminer text often starts a page's first line with a space.
-            page_start = index > 0 or part.startswith(" ")
+            page_start = index > 0 or (part.startswith(" ") and bool(part.strip()))
             if index > 0 and not part.strip():
                 # A form feed ending a line: the next line starts the page.
                 lines.append(Line(number, "", True))
@@ -259,14 +261,13 @@ def _drop_page_numbers(lines: list[Line]) -> list[Line]:
 
 def _is_structural(text: str) -> bool:
     """Lines that are never running headers even when repeated at page edges."""
-    from .structure import is_marker  # structure imports this module
-
     return (
         not text
         or is_bullet(text)
         or is_marker(text)
+        or grade_label(text) is not None
         or text.endswith("?")
-        or text.lower().startswith(("how ", "to what extent"))
+        or text.lower().startswith(("how ", "to what extent", "overview"))
     )
 
 
