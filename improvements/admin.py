@@ -6,7 +6,15 @@ from django.utils.text import Truncator
 from inspections.admin import FindingAdmin
 from inspections.admin_utils import ReadOnlyInline, ScopedAdmin, ScopedHistoryAdmin
 
-from .models import RAG, Action, Evidence, ProgressUpdate
+from .models import (
+    RAG,
+    Action,
+    Evidence,
+    ProgressUpdate,
+    Reminder,
+    ReminderPreference,
+    ReminderRule,
+)
 
 
 class ActionInline(ReadOnlyInline):
@@ -121,3 +129,44 @@ class EvidenceAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "anchor", "offset_days", "audience", "repeat_days", "mandatory",
+                    "active"]
+    list_filter = ["anchor", "audience", "mandatory", "active"]
+    list_editable = ["active"]
+    search_fields = ["name"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ScopedAdmin):
+    """The ledger: what was sent to whom, and every failure with its error."""
+
+    list_display = ["digest_date", "rule", "recipient", "subject", "anchor_date", "status",
+                    "attempts", "sent_at", "short_error"]
+    list_filter = ["status", "rule", "force", "digest_date"]
+    list_select_related = ["rule", "recipient"]
+    search_fields = ["recipient__username", "recipient__email", "subject", "error"]
+    date_hierarchy = "digest_date"
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return Truncator(obj.error).chars(80)
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "opt_out"]
+    list_filter = ["opt_out"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .evidence import ALLOWED, validate_evidence_file
-from .models import Action, Priority, Status
+from .models import Action, Priority, ReminderPreference, Status
 from .workflow import MANAGER, MANAGER_NOT_OWNER, available_moves
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -226,5 +226,25 @@ class ActionCreateForm(forms.ModelForm):
         )
 
 
-class FindingSubmitForm(forms.Form):
-    """No fields: a confirmation button with CSRF protection."""
+class ReminderPreferenceForm(forms.ModelForm):
+    opt_out = forms.TypedChoiceField(
+        label="Which reminders do you want?",
+        choices=[
+            (False, "All reminders: before due dates, overdue, no update for 30 days"),
+            (True, "Only mandatory reminders: overdue actions and follow-up reviews"),
+        ],
+        coerce=lambda value: value in (True, "True"),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = ReminderPreference
+        fields = ["opt_out"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("opt_out", legend_size=Size.MEDIUM),
+            Button("submit", "Save preferences"),
+        )

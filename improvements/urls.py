@@ -19,4 +19,5 @@ urlpatterns = [
         name="finding-action-create",
     ),
     path("findings/<int:pk>/submit/", views.finding_submit, name="finding-submit"),
+    path("account/reminders/", views.reminder_preferences, name="reminder-preferences"),
 ]

@@ -19,7 +19,14 @@ from inspections.roles import user_is_any_manager, user_is_inspector, user_is_ma
 
 from . import selectors, services
 from .filters import ActionFilter
-from .forms import ActionCreateForm, AssignForm, DecisionForm, ProgressForm
+from .forms import (
+    ActionCreateForm,
+    AssignForm,
+    DecisionForm,
+    ProgressForm,
+    ReminderPreferenceForm,
+)
+from .models import ReminderPreference
 from .workflow import MoveRefused, user_is_participant
 
 PAGE_SIZE = 25
@@ -302,3 +309,17 @@ def finding_submit(request, pk: int):
         reverse("improvements:inspection-detail", args=[finding.inspection_id])
         + f"#finding-{finding.pk}"
     )
+
+
+# --- Reminder preferences ----------------------------------------------------------------
+
+
+@login_required
+def reminder_preferences(request):
+    preference, _ = ReminderPreference.objects.get_or_create(user=request.user)
+    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your reminder preferences are saved.")
+        return redirect("improvements:reminder-preferences")
+    return render(request, "improvements/reminder_preferences.html", {"form": form})

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -217,7 +218,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "540")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one beat schedule. Due dates live in the database; these sweeps read them.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "reminders-daily": {
+        "task": "improvements.reminders_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "managers-weekly-digest": {
+        "task": "improvements.managers_weekly_digest",
+        "schedule": crontab(hour=7, minute=5, day_of_week="mon"),
+    },
+    "board-snapshots": {
+        "task": "improvements.record_daily_snapshots",
+        "schedule": crontab(hour=23, minute=50),
+    },
+}
 
 LOGGING = {
     "version": 1,

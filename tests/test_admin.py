@@ -70,18 +70,27 @@ def count_queries(client, url):
     return len(ctx.captured_queries)
 
 
-def test_every_admin_page_answers_with_a_bounded_number_of_queries(client, inspector, alpha):
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def test_every_admin_page_answers_with_a_bounded_number_of_queries(client, administrator, alpha):
     inspection = InspectionFactory(force=alpha)
     JudgmentFactory(inspection=inspection, number=0)
     judgment = JudgmentFactory(inspection=inspection, number=1)
     grow(inspection, judgment, alpha, 1)
-    client.force_login(inspector)
+    client.force_login(administrator)
 
     objects = first_objects(inspection)
     urls = []
     for model in OUR_MODELS:
         obj = objects.get(model) or model.objects.first()
-        urls.extend(urls_for(model, obj))
+        if obj is None:
+            info = model._meta.app_label, model._meta.model_name
+            urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        else:
+            urls.extend(urls_for(model, obj))
     urls.append(reverse("admin:index"))
     small = {url: count_queries(client, url) for url in urls}
 
@@ -89,6 +98,15 @@ def test_every_admin_page_answers_with_a_bounded_number_of_queries(client, inspe
     large = {url: count_queries(client, url) for url in urls}
     grown = {url: (small[url], large[url]) for url in urls if large[url] > small[url]}
     assert not grown, f"query counts grew with rows: {grown}"
+
+
+def test_inspectors_see_inspections_and_actions(client, inspector, action):
+    FollowUpReviewFactory(inspection=action.finding.inspection)
+    client.force_login(inspector)
+    for model in (Inspection, Judgment, Finding, FollowUpReview, Action, Membership):
+        for target in urls_for(model, first_objects(action.finding.inspection).get(model)
+                               or model.objects.first()):
+            assert client.get(target).status_code == 200, target
 
 
 def test_history_pages_answer(client, inspector, action):

@@ -1,0 +1,451 @@
+"""The reminder engine (DESIGN.md §5).
+
+``sweep(day)`` finds every reminder owed up to ``day`` under the active rules and writes
+it to the ledger (``Reminder``) as pending; the ledger's unique key means a rerun, a
+retry or a second worker adds nothing. ``deliver(recipient, day)`` claims a recipient's
+pending rows with a conditional update, sends one digest email listing them all, and
+records the outcome (sent, or failed with the error).
+
+Selection is by date ranges in set-based queries, read in batches, so a missed day is
+caught up on the next run and 100,000 open actions cost a bounded number of queries.
+Reminders owed on a weekend or an England and Wales bank holiday go out on the working
+day before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from inspections.models import FollowUpReview, Membership
+
+from .models import (
+    WORKING_STATUSES,
+    Action,
+    Reminder,
+    ReminderPreference,
+    ReminderRule,
+)
+
+# How far back a run looks for reminders it has not sent: a sweep that did not run for
+# up to this many days is caught up by the next one.
+CATCH_UP_DAYS = 14
+BATCH = 2000
+MAX_ATTEMPTS = 5
+CLAIM_TIMEOUT = timedelta(minutes=30)
+
+Rule = ReminderRule
+A = ReminderRule.Anchor
+AUD = ReminderRule.Audience
+
+
+# --- Working days ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def previous_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def send_horizon(day: date) -> date:
+    """The last owed date that a run on ``day`` sends: on a working day, everything up
+    to (not including) the next working day; on other days nothing new."""
+    if not is_working_day(day):
+        return previous_working_day(day)
+    nxt = day + timedelta(days=1)
+    while not is_working_day(nxt):
+        nxt += timedelta(days=1)
+    return nxt - timedelta(days=1)
+
+
+# --- Selection ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owed:
+    rule_id: int
+    subject: str
+    recipient_id: int
+    force_id: int
+    anchor_date: date
+    action_id: int | None = None
+    review_id: int | None = None
+
+
+@dataclass
+class SweepResult:
+    owed: int = 0
+    created: int = 0
+    skipped: int = 0
+    recipients: set[int] = field(default_factory=set)
+
+
+def _occurrence(anchor: date, rule: ReminderRule, horizon: date, start: date) -> date | None:
+    """The latest owed date of ``rule`` for ``anchor`` in [start, horizon], if any."""
+    first = anchor + timedelta(days=rule.offset_days)
+    if first > horizon:
+        return None
+    if rule.repeat_days:
+        steps = (horizon - first).days // rule.repeat_days
+        latest = first + timedelta(days=steps * rule.repeat_days)
+    else:
+        latest = first
+    return latest if latest >= start else None
+
+
+def _action_rows(rule: ReminderRule, start: date, horizon: date):
+    """(action id, force id, owner id, lead id, anchor date) for actions the rule may
+    owe a reminder for, read in batches."""
+    actions = Action.objects.filter(status__in=WORKING_STATUSES).annotate(
+        force_pk=F("finding__inspection__force_id")
+    )
+    offset = timedelta(days=rule.offset_days)
+    if rule.anchor == A.DUE_DATE:
+        anchor_field = "due_date"
+        latest_anchor = horizon - offset
+        if rule.repeat_days:
+            actions = actions.filter(due_date__lte=latest_anchor)
+        else:
+            actions = actions.filter(due_date__gte=start - offset, due_date__lte=latest_anchor)
+    else:  # last update
+        actions = actions.annotate(
+            anchor_day=TruncDate(Coalesce("last_update_at", "created_at"),
+                                 tzinfo=timezone.get_current_timezone())
+        )
+        anchor_field = "anchor_day"
+        actions = actions.filter(
+            anchor_day__gte=start - offset, anchor_day__lte=horizon - offset
+        )
+    rows = actions.values_list("pk", "force_pk", "owner_id", "lead_id", anchor_field)
+    return rows.order_by("pk").iterator(chunk_size=BATCH)
+
+
+def _owed_for_actions(rule, start, horizon):
+    before_due = rule.anchor == A.DUE_DATE and rule.offset_days < 0
+    for action_id, force_id, owner_id, lead_id, anchor in _action_rows(rule, start, horizon):
+        owed_on = _occurrence(anchor, rule, horizon, start)
+        if owed_on is None:
+            continue
+        if before_due and anchor <= horizon:
+            continue  # a "due soon" reminder is noise once the action is due or overdue
+        recipient = owner_id if rule.audience == AUD.OWNER else lead_id
+        if rule.audience == AUD.MANAGERS:
+            continue  # managers hear through their weekly digest
+        if recipient is None:
+            continue
+        yield Owed(rule.pk, f"action:{action_id}", recipient, force_id, owed_on,
+                   action_id=action_id)
+
+
+def _owed_for_reviews(rule, start, horizon):
+    offset = timedelta(days=rule.offset_days)
+    reviews = FollowUpReview.objects.filter(
+        evidence_due__gte=start - offset,
+        evidence_due__lte=horizon - offset,
+        status__in=[FollowUpReview.Status.PROPOSED, FollowUpReview.Status.SCHEDULED,
+                    FollowUpReview.Status.IN_PROGRESS],
+    ).values_list("pk", "inspection__force_id", "evidence_due")
+    for review_id, force_id, evidence_due in reviews:
+        owed_on = evidence_due + offset
+        in_scope = Q(finding__follow_up_reviews=review_id) | Q(
+            finding__judgment__follow_up_reviews=review_id
+        )
+        owners = (
+            Action.objects.filter(in_scope, status__in=WORKING_STATUSES, owner__is_active=True)
+            .values_list("owner_id", flat=True)
+            .distinct()
+        )
+        for owner_id in owners:
+            yield Owed(rule.pk, f"review:{review_id}", owner_id, force_id, owed_on,
+                       review_id=review_id)
+
+
+def _owed_weekly(rule, start, horizon):
+    """Managers' digest: owed each Monday (or the working day before it is sent)."""
+    monday = horizon - timedelta(days=horizon.weekday())
+    if monday < start:
+        return
+    managers = Membership.objects.filter(
+        role=Membership.Role.MANAGER, user__is_active=True
+    ).values_list("user_id", "force_id")
+    for user_id, force_id in managers:
+        yield Owed(rule.pk, f"force:{force_id}", user_id, force_id, monday)
+
+
+def owed(day: date, rules=None):
+    """Everything owed up to ``day`` that a run on ``day`` should send."""
+    horizon = send_horizon(day)
+    start = day - timedelta(days=CATCH_UP_DAYS)
+    rules = rules if rules is not None else ReminderRule.objects.filter(active=True)
+    for rule in rules:
+        if rule.anchor in (A.DUE_DATE, A.LAST_UPDATE):
+            yield from _owed_for_actions(rule, start, horizon)
+        elif rule.anchor == A.EVIDENCE_DUE:
+            yield from _owed_for_reviews(rule, start, horizon)
+        elif rule.anchor == A.WEEKLY:
+            yield from _owed_weekly(rule, start, horizon)
+
+
+def sweep(day: date, *, dry_run: bool = False) -> SweepResult:
+    """Write what is owed to the ledger as pending; return what was new."""
+    rules = list(ReminderRule.objects.filter(active=True))
+    mandatory = {r.pk for r in rules if r.mandatory}
+    opted_out = set(
+        ReminderPreference.objects.filter(opt_out=True).values_list("user_id", flat=True)
+    )
+    result = SweepResult()
+    batch: list[Owed] = []
+
+    def flush():
+        if not batch:
+            return
+        existing = set(
+            Reminder.objects.filter(
+                subject__in={o.subject for o in batch},
+                rule_id__in={o.rule_id for o in batch},
+            ).values_list("rule_id", "subject", "recipient_id", "anchor_date")
+        )
+        active = active_recipient_ids({o.recipient_id for o in batch})
+        new = [
+            o for o in batch
+            if (o.rule_id, o.subject, o.recipient_id, o.anchor_date) not in existing
+            and o.recipient_id in active
+        ]
+        result.skipped += len(batch) - len(new)
+        rows = []
+        for o in new:
+            skip = o.recipient_id in opted_out and o.rule_id not in mandatory
+            if skip:
+                result.skipped += 1
+            else:
+                result.recipients.add(o.recipient_id)
+            rows.append(
+                Reminder(
+                    rule_id=o.rule_id, subject=o.subject, action_id=o.action_id,
+                    review_id=o.review_id, force_id=o.force_id, recipient_id=o.recipient_id,
+                    anchor_date=o.anchor_date, digest_date=day,
+                    status=Reminder.State.SKIPPED if skip else Reminder.State.PENDING,
+                )
+            )
+        result.created += len(rows) - sum(1 for r in rows if r.status == Reminder.State.SKIPPED)
+        if not dry_run:
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+        batch.clear()
+
+    for item in owed(day, rules):
+        result.owed += 1
+        batch.append(item)
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return result
+
+
+# --- Delivery ---------------------------------------------------------------------------
+
+
+def recipients_due(day: date) -> list[int]:
+    """Recipients with pending (or retryable failed) reminders for ``day`` or before."""
+    return list(
+        _claimable(day).values_list("recipient_id", flat=True).distinct().order_by("recipient_id")
+    )
+
+
+def _claimable(day: date):
+    stale = timezone.now() - CLAIM_TIMEOUT
+    return Reminder.objects.filter(digest_date__lte=day, attempts__lt=MAX_ATTEMPTS).filter(
+        Q(status=Reminder.State.PENDING)
+        | Q(status=Reminder.State.FAILED)
+        | Q(status=Reminder.State.SENDING, created_at__lt=stale, sent_at__isnull=True)
+    )
+
+
+class DeliveryFailed(Exception):
+    """The mail could not be sent; the ledger says so and the task retries."""
+
+
+def deliver(recipient_id: int, day: date) -> int:
+    """Send one digest to a recipient for everything claimable; return rows sent.
+
+    A second call for the same recipient and day (a retry, a second worker) finds
+    nothing left to claim and sends nothing.
+    """
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        claimed = _claimable(day).filter(recipient_id=recipient_id).update(
+            status=Reminder.State.SENDING, claim=token
+        )
+    if not claimed:
+        return 0
+    rows = list(
+        Reminder.objects.filter(claim=token, status=Reminder.State.SENDING).select_related(
+            "rule", "recipient", "review", "force",
+            "action__finding__judgment", "action__finding__inspection__force", "action__owner",
+        )
+    )
+    user = rows[0].recipient
+    try:
+        message = build_digest(user, rows, day)
+        message.send(fail_silently=False)
+    except Exception as exc:
+        Reminder.objects.filter(claim=token).update(
+            status=Reminder.State.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            attempts=F("attempts") + 1,
+        )
+        raise DeliveryFailed(str(exc)) from exc
+    Reminder.objects.filter(claim=token).update(
+        status=Reminder.State.SENT, sent_at=timezone.now(), error=""
+    )
+    return len(rows)
+
+
+# --- The digest email -------------------------------------------------------------------
+
+
+# In this order, an action listed in one section is not repeated in a later one.
+SECTION_TITLES = {
+    "overdue": "Overdue",
+    "escalation": "Overdue actions you lead",
+    "due": "Due soon",
+    "stale": "No update for 30 days",
+    "review": "Follow-up review evidence due",
+    "weekly": "Your force this week",
+}
+SECTION_ORDER = list(SECTION_TITLES)
+
+
+def _section(rule: ReminderRule) -> str:
+    if rule.anchor == A.WEEKLY:
+        return "weekly"
+    if rule.anchor == A.EVIDENCE_DUE:
+        return "review"
+    if rule.anchor == A.LAST_UPDATE:
+        return "stale"
+    if rule.audience == AUD.LEAD:
+        return "escalation"
+    return "overdue" if rule.offset_days >= 0 else "due"
+
+
+def _link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternatives:
+    sections: dict[str, list[dict]] = defaultdict(list)
+    seen: set[str] = set()
+    rows = sorted(rows, key=lambda r: (SECTION_ORDER.index(_section(r.rule)), r.anchor_date))
+    for row in rows:
+        section = _section(row.rule)
+        if row.subject in seen:
+            continue  # owed under two rules (e.g. after a gap): list it once, most urgent
+        seen.add(row.subject)
+        if row.action_id:
+            action = row.action
+            sections[section].append(
+                {
+                    "title": action.title,
+                    "reference": action.finding.reference,
+                    "due_date": action.due_date,
+                    "status": action.get_status_display(),
+                    "url": _link(action.get_absolute_url()),
+                    "note": row.rule.name,
+                }
+            )
+        elif row.review_id:
+            sections[section].extend(_review_items(row.review, user))
+        else:
+            sections[section].append(_force_summary(row.force_id, row.force.name))
+    ordered = [
+        {"key": key, "title": SECTION_TITLES[key], "items": sections[key]}
+        for key in SECTION_TITLES
+        if sections.get(key)
+    ]
+    count = sum(len(s["items"]) for s in ordered)
+    context = {
+        "user": user,
+        "day": day,
+        "sections": ordered,
+        "count": count,
+        "site_url": settings.SITE_URL,
+        "preferences_url": _link("/account/reminders/"),
+    }
+    subject = (
+        "PEEL tracker: 1 item needs your attention"
+        if count == 1
+        else f"PEEL tracker: {count} items need your attention"
+    )
+    text = render_to_string("emails/reminder_digest.txt", context)
+    html = render_to_string("emails/reminder_digest.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _review_items(review: FollowUpReview, user) -> list[dict]:
+    in_scope = Q(finding__follow_up_reviews=review) | Q(finding__judgment__follow_up_reviews=review)
+    actions = (
+        Action.objects.filter(in_scope, owner=user, status__in=WORKING_STATUSES)
+        .select_related("finding")
+        .distinct()
+        .order_by("due_date")
+    )
+    return [
+        {
+            "title": a.title,
+            "reference": a.finding.reference,
+            "due_date": a.due_date,
+            "status": a.get_status_display(),
+            "url": _link(a.get_absolute_url()),
+            "note": f"{review.title}: evidence due {review.evidence_due:%d %B %Y}",
+        }
+        for a in actions
+    ]
+
+
+def _force_summary(force_id: int, force_name: str) -> dict:
+    today = timezone.localdate()
+    actions = Action.objects.filter(finding__inspection__force_id=force_id)
+    counts = actions.aggregate(
+        open=Count("pk", filter=Q(status__in=WORKING_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
+        awaiting=Count("pk", filter=Q(status="completed")),
+    )
+    return {
+        "title": f"{force_name}: {counts['open']} open, {counts['overdue']} overdue, "
+        f"{counts['awaiting']} awaiting sign-off",
+        "reference": "",
+        "due_date": None,
+        "status": "",
+        "url": _link("/board/"),
+        "note": "Weekly digest",
+    }
+
+
+def active_recipient_ids(ids) -> set[int]:
+    return set(
+        get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+    )

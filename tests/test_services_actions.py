@@ -1,0 +1,249 @@
+"""The status workflow and the services that write actions."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from improvements import services
+from improvements.models import Action, Evidence, ProgressUpdate, Status
+from improvements.workflow import MOVES, MoveRefused, available_moves, check_move
+from inspections.models import Finding
+
+from .factories import ActionFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def at_status(action, status):
+    extra = {}
+    if status == Status.SIGNED_OFF:
+        extra = {"signed_off_by": action.lead, "signed_off_at": "2026-01-01T10:00Z"}
+    Action.objects.filter(pk=action.pk).update(status=status, **extra)
+    action.refresh_from_db()
+    return action
+
+
+ALLOWED = [
+    # (from, to, persona)
+    (Status.NOT_STARTED, Status.IN_PROGRESS, "owner"),
+    (Status.IN_PROGRESS, Status.BLOCKED, "owner"),
+    (Status.BLOCKED, Status.IN_PROGRESS, "owner"),
+    (Status.IN_PROGRESS, Status.COMPLETED, "owner"),
+    (Status.COMPLETED, Status.SIGNED_OFF, "manager"),
+    (Status.COMPLETED, Status.RETURNED, "manager"),
+    (Status.RETURNED, Status.IN_PROGRESS, "owner"),
+    (Status.IN_PROGRESS, Status.CANCELLED, "manager"),
+    (Status.NOT_STARTED, Status.SUPERSEDED, "manager"),
+    (Status.IN_PROGRESS, Status.BLOCKED, "contributor"),
+]
+
+REFUSED = [
+    (Status.NOT_STARTED, Status.COMPLETED, "owner"),  # not a move in the map
+    (Status.NOT_STARTED, Status.SIGNED_OFF, "manager"),
+    (Status.IN_PROGRESS, Status.SIGNED_OFF, "manager"),
+    (Status.COMPLETED, Status.SIGNED_OFF, "owner"),  # the owner signs off their own
+    (Status.COMPLETED, Status.RETURNED, "owner"),
+    (Status.IN_PROGRESS, Status.CANCELLED, "owner"),
+    (Status.IN_PROGRESS, Status.COMPLETED, "contributor"),
+    (Status.IN_PROGRESS, Status.BLOCKED, "staff"),  # not owner, contributor or manager
+    (Status.SIGNED_OFF, Status.IN_PROGRESS, "manager"),
+    (Status.CANCELLED, Status.IN_PROGRESS, "manager"),
+]
+
+
+@pytest.fixture
+def personas(owner, manager, staff, action, alpha):
+    contributor = staff.__class__.objects.create(username="dave")
+    from inspections.models import Membership
+
+    Membership.objects.create(user=contributor, force=alpha)
+    action.contributors.add(contributor)
+    return {"owner": owner, "manager": manager, "staff": staff, "contributor": contributor}
+
+
+@pytest.mark.parametrize(("source", "target", "who"), ALLOWED)
+def test_allowed_moves(action, personas, source, target, who):
+    at_status(action, source)
+    reason = "Because." if MOVES[(source, target)].needs_reason else ""
+    services.action_change_status(action=action, to=target, by=personas[who], reason=reason)
+    action.refresh_from_db()
+    assert action.status == target
+    assert action.updates.first().status_after == target
+
+
+@pytest.mark.parametrize(("source", "target", "who"), REFUSED)
+def test_refused_moves(action, personas, source, target, who):
+    at_status(action, source)
+    with pytest.raises(MoveRefused):
+        services.action_change_status(action=action, to=target, by=personas[who], reason="x")
+    action.refresh_from_db()
+    assert action.status == source
+    assert not action.updates.exists()
+
+
+def test_owner_cannot_sign_off_even_as_a_manager(action, manager):
+    action.owner = manager
+    action.save()
+    at_status(action, Status.COMPLETED)
+    with pytest.raises(MoveRefused, match="someone else must sign it off"):
+        check_move(manager, action, Status.SIGNED_OFF)
+
+
+def test_return_cancel_and_supersede_need_a_reason(action, manager):
+    at_status(action, Status.COMPLETED)
+    for target in (Status.RETURNED, Status.CANCELLED, Status.SUPERSEDED):
+        with pytest.raises(ValidationError):
+            services.action_change_status(action=action, to=target, by=manager, reason="  ")
+    assert not action.updates.exists()
+
+
+def test_sign_off_records_who_and_when(action, manager):
+    at_status(action, Status.COMPLETED)
+    services.action_sign_off(action=action, by=manager)
+    action.refresh_from_db()
+    assert action.signed_off_by == manager and action.signed_off_at
+    assert action.history.first().history_user == manager
+
+
+def test_available_moves_depend_on_the_user(action, owner, manager, staff):
+    at_status(action, Status.COMPLETED)
+    assert {m.target for m in available_moves(owner, action)} == set()
+    assert {m.target for m in available_moves(manager, action)} == {
+        Status.SIGNED_OFF, Status.RETURNED, Status.CANCELLED, Status.SUPERSEDED}
+    assert available_moves(staff, action) == []
+
+
+def test_an_empty_update_is_refused_and_nothing_stored(action, owner):
+    with pytest.raises(ValidationError):
+        services.progress_update_add(action=action, by=owner, text="   ")
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_update_with_a_file_keeps_its_hash_privately(action, owner, settings):
+    upload = SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf")
+    services.progress_update_add(action=action, by=owner, text="Plan agreed", evidence_file=upload)
+    evidence = Evidence.objects.get()
+    import hashlib
+
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert evidence.original_name == "plan.pdf"
+    assert "plan" not in evidence.file.name  # stored under a generated name
+    assert str(settings.PRIVATE_MEDIA_ROOT) in evidence.file.path
+    assert not str(evidence.file.path).startswith(str(settings.STATIC_ROOT))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100),  # renamed executable
+        ("report.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+        ("notes.txt", b"<html><body onload=alert(1)>"),
+        ("tool.exe", b"MZ\x90\x00"),
+        ("sheet.xlsx", b"PK\x03\x04 not really a zip"),
+        ("empty.pdf", b""),
+    ],
+)
+def test_files_are_checked_by_content(action, owner, name, content):
+    upload = SimpleUploadedFile(name, content)
+    with pytest.raises(ValidationError):
+        services.progress_update_add(action=action, by=owner, text="x", evidence_file=upload)
+    assert not Evidence.objects.exists()
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_real_xlsx_is_accepted(action, owner):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("tracker.xlsx", buffer.getvalue())
+    services.progress_update_add(action=action, by=owner, text="x", evidence_file=upload)
+    assert Evidence.objects.get().content_type.endswith("spreadsheetml.sheet")
+
+
+def test_a_stale_save_is_refused_and_nothing_is_lost(action, owner, manager):
+    version = action.version
+    services.progress_update_add(action=action, by=manager, text="First", expected_version=version)
+    stale = Action.objects.get(pk=action.pk)
+    with pytest.raises(services.StaleAction):
+        services.progress_update_add(
+            action=stale, by=owner, text="Second", expected_version=version
+        )
+    assert list(ProgressUpdate.objects.values_list("text", flat=True)) == ["First"]
+
+
+def test_due_date_move_needs_a_reason_and_is_kept_in_history(action, manager, owner):
+    from datetime import timedelta
+
+    new_due = action.due_date + timedelta(days=30)
+    with pytest.raises(ValidationError):
+        services.action_reassign(action=action, by=manager, owner=owner, lead=None,
+                                 due_date=new_due)
+    services.action_reassign(action=action, by=manager, owner=owner, lead=None,
+                             due_date=new_due, reason="Partner delay")
+    action.refresh_from_db()
+    assert action.due_date == new_due
+    assert "Partner delay" in action.history.first().history_change_reason
+    assert "Partner delay" in action.updates.first().text
+
+
+def test_reassign_is_for_managers_only(action, owner, staff):
+    with pytest.raises(MoveRefused):
+        services.action_reassign(action=action, by=owner, owner=staff, lead=None,
+                                 due_date=action.due_date)
+
+
+def test_finding_submitted_only_when_all_actions_signed_off(action, manager):
+    finding = action.finding
+    with pytest.raises(MoveRefused, match="signed off"):
+        services.finding_submit_evidence(finding=finding, by=manager)
+    at_status(action, Status.COMPLETED)
+    services.action_sign_off(action=action, by=manager)
+    services.finding_submit_evidence(finding=finding, by=manager)
+    finding.refresh_from_db()
+    assert finding.status == Finding.Status.EVIDENCE_SUBMITTED
+    assert finding.status_changed_by == manager
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_saving_at_once(alpha_finding, owner, manager):
+    """Two threads save the same action from the same version: one wins, the other is
+    told, and the winner's text is kept."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row-level race needs PostgreSQL")
+    action = ActionFactory(finding=alpha_finding, owner=owner)
+    version = action.version
+    barrier = threading.Barrier(2)
+    results = []
+
+    def save(user, text):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            services.progress_update_add(
+                action=Action.objects.get(pk=action.pk), by=user, text=text,
+                expected_version=version,
+            )
+            results.append("ok")
+        except services.StaleAction:
+            results.append("stale")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(u, t)) for u, t in
+               [(owner, "from owner"), (manager, "from manager")]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "stale"]
+    assert ProgressUpdate.objects.filter(action=action).count() == 1
