@@ -71,10 +71,8 @@ def previous_working_day(day: date) -> date:
 
 
 def send_horizon(day: date) -> date:
-    """The last owed date that a run on ``day`` sends: on a working day, everything up
-    to (not including) the next working day; on other days nothing new."""
-    if not is_working_day(day):
-        return previous_working_day(day)
+    """The last owed date that a run on a working day sends: everything up to (not
+    including) the next working day. Runs on other days send nothing new."""
     nxt = day + timedelta(days=1)
     while not is_working_day(nxt):
         nxt += timedelta(days=1)
@@ -143,7 +141,9 @@ def _action_rows(rule: ReminderRule, start: date, horizon: date):
     return rows.order_by("pk").iterator(chunk_size=BATCH)
 
 
-def _owed_for_actions(rule, start, horizon):
+def _owed_for_actions(rule, start, horizon, nearer_offsets=()):
+    """``nearer_offsets``: offsets of other "before due" rules closer to the due date;
+    after a gap only the nearest owed one is worth sending."""
     before_due = rule.anchor == A.DUE_DATE and rule.offset_days < 0
     for action_id, force_id, owner_id, lead_id, anchor in _action_rows(rule, start, horizon):
         owed_on = _occurrence(anchor, rule, horizon, start)
@@ -151,6 +151,8 @@ def _owed_for_actions(rule, start, horizon):
             continue
         if before_due and anchor <= horizon:
             continue  # a "due soon" reminder is noise once the action is due or overdue
+        if any(anchor + timedelta(days=o) <= horizon for o in nearer_offsets):
+            continue
         recipient = owner_id if rule.audience == AUD.OWNER else lead_id
         if rule.audience == AUD.MANAGERS:
             continue  # managers hear through their weekly digest
@@ -197,12 +199,24 @@ def _owed_weekly(rule, start, horizon):
 
 def owed(day: date, rules=None):
     """Everything owed up to ``day`` that a run on ``day`` should send."""
+    if not is_working_day(day):
+        return  # the working day before sent it; the next one catches up if it did not
     horizon = send_horizon(day)
     start = day - timedelta(days=CATCH_UP_DAYS)
-    rules = rules if rules is not None else ReminderRule.objects.filter(active=True)
+    rules = list(rules if rules is not None else ReminderRule.objects.filter(active=True))
+    before_due = {
+        r.pk: r.offset_days
+        for r in rules
+        if r.anchor == A.DUE_DATE and r.offset_days < 0 and r.audience == AUD.OWNER
+    }
     for rule in rules:
         if rule.anchor in (A.DUE_DATE, A.LAST_UPDATE):
-            yield from _owed_for_actions(rule, start, horizon)
+            nearer = (
+                [o for o in before_due.values() if o > rule.offset_days]
+                if rule.pk in before_due
+                else []
+            )
+            yield from _owed_for_actions(rule, start, horizon, nearer)
         elif rule.anchor == A.EVIDENCE_DUE:
             yield from _owed_for_reviews(rule, start, horizon)
         elif rule.anchor == A.WEEKLY:

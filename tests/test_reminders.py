@@ -1,0 +1,219 @@
+"""The reminder engine: ledger, catch-up, digests, failures."""
+
+from datetime import date, timedelta
+from io import StringIO
+import json
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from improvements import reminders
+from improvements.models import Action, Reminder, ReminderPreference, ReminderRule, Status
+from inspections.models import FollowUpReview
+
+from .factories import ActionFactory, FindingFactory, FollowUpReviewFactory, JudgmentFactory
+
+pytestmark = pytest.mark.django_db
+
+WED = date(2027, 3, 3)  # a Wednesday with no bank holiday near it
+
+
+@pytest.fixture(autouse=True)
+def _no_weekly_digest(db):
+    ReminderRule.objects.filter(anchor="weekly").update(active=False)
+
+
+def run(day):
+    out = StringIO()
+    call_command("send_reminders", "--date", day.isoformat(), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def due_in(action, days, from_day=WED):
+    Action.objects.filter(pk=action.pk).update(due_date=from_day + timedelta(days=days))
+
+
+def test_the_same_date_twice_sends_once(action, mailoutbox):
+    due_in(action, 7)
+    first = run(WED)
+    assert first["sent"] == 1 and first["recipients"] == 1
+    assert len(mailoutbox) == 1
+    assert run(WED) == {"sent": 0, "failed": 0, "skipped": 1, "recipients": 0}
+    assert len(mailoutbox) == 1
+
+
+def test_a_gap_is_caught_up_once(action, alpha_finding, owner, mailoutbox):
+    # a: "due in 14 days" already owed on Wednesday, "due in 7 days" owed on Thursday;
+    # b: "due in 14 days" owed on Friday.
+    a = ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=8))
+    b = ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=16))
+    due_in(action, 60)
+    assert run(WED)["sent"] == 1
+    mailoutbox.clear()
+    monday = WED + timedelta(days=5)  # Thursday and Friday runs missed
+    result = run(monday)
+    assert result["sent"] == 2
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert a.title in body and b.title in body
+    assert run(monday)["sent"] == 0
+
+
+def test_a_due_date_change_rearms_the_reminders(action, mailoutbox):
+    due_in(action, 7)
+    run(WED)
+    assert Reminder.objects.filter(rule__name="Due in 7 days").count() == 1
+    later = WED + timedelta(days=7)
+    Action.objects.filter(pk=action.pk).update(due_date=later + timedelta(days=7))
+    assert run(later)["sent"] == 1
+    assert Reminder.objects.filter(rule__name="Due in 7 days").count() == 2
+
+
+@pytest.mark.parametrize("status", [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED,
+                                    Status.COMPLETED])
+def test_closed_actions_get_nothing(action, status, mailoutbox):
+    extra = {"signed_off_by": action.lead, "signed_off_at": "2027-01-01T10:00Z"} \
+        if status == Status.SIGNED_OFF else {}
+    Action.objects.filter(pk=action.pk).update(status=status, due_date=WED, **extra)
+    assert run(WED)["sent"] == 0
+    assert mailoutbox == []
+
+
+def test_inactive_users_get_nothing(action, owner, mailoutbox):
+    due_in(action, -1)
+    owner.is_active = False
+    owner.save()
+    assert run(WED)["sent"] == 0
+
+
+def test_one_recipient_with_five_due_actions_gets_one_email_listing_five(
+    alpha_finding, owner, mailoutbox
+):
+    actions = [
+        ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=7),
+                      title=f"Task number {n}")
+        for n in range(5)
+    ]
+    result = run(WED)
+    assert result["sent"] == 5 and result["recipients"] == 1
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [owner.email]
+    for a in actions:
+        assert a.title in message.body
+        assert f"/actions/{a.pk}/" in message.body
+    html = message.alternatives[0][0]
+    assert all(f"/actions/{a.pk}/" in html for a in actions)
+
+
+def test_overdue_repeats_weekly_and_escalates_to_the_lead(action, owner, manager, mailoutbox):
+    due_in(action, -7)  # due last Wednesday: overdue today, 7 days overdue for the lead
+    run(WED)
+    recipients = sorted(m.to[0] for m in mailoutbox)
+    assert recipients == sorted([owner.email, manager.email])
+    mailoutbox.clear()
+    assert run(WED + timedelta(days=1))["sent"] == 0
+    assert run(WED + timedelta(days=7))["sent"] == 1  # weekly again, to the owner only
+
+
+def test_the_review_reminder_lists_only_actions_in_scope(alpha_inspection, owner, mailoutbox):
+    in_scope_j = JudgmentFactory(inspection=alpha_inspection, number=3)
+    other_j = JudgmentFactory(inspection=alpha_inspection, number=4)
+    inside = ActionFactory(finding=FindingFactory(judgment=in_scope_j, reference="Q3-AFI-1"),
+                           owner=owner, title="Inside the scope", due_date=WED + timedelta(90))
+    outside = ActionFactory(finding=FindingFactory(judgment=other_j, reference="Q4-AFI-1"),
+                            owner=owner, title="Outside the scope", due_date=WED + timedelta(90))
+    review = FollowUpReviewFactory(inspection=alpha_inspection, evidence_due=WED + timedelta(28),
+                                   status=FollowUpReview.Status.SCHEDULED)
+    review.judgments.add(in_scope_j)
+    result = run(WED)
+    assert result["recipients"] == 1
+    body = mailoutbox[0].body
+    assert inside.title in body and outside.title not in body
+
+
+def test_opted_out_users_get_only_mandatory_reminders(action, owner, mailoutbox):
+    ReminderPreference.objects.create(user=owner, opt_out=True)
+    due_in(action, 7)
+    assert run(WED)["sent"] == 0
+    due_in(action, 0)
+    assert run(WED)["sent"] == 1  # overdue is mandatory
+
+
+def test_weekend_reminders_go_out_on_the_friday(action, mailoutbox):
+    friday = date(2027, 3, 5)
+    due_in(action, 8, from_day=friday)  # "due in 7 days" owed on Saturday
+    assert run(friday)["sent"] == 1
+    assert run(date(2027, 3, 6))["sent"] == 0
+
+
+def test_bank_holidays_count():
+    assert not reminders.is_working_day(date(2027, 12, 27))  # Christmas substitute day
+    # Easter 2027: Good Friday 26 March, Easter Monday 29 March
+    assert reminders.previous_working_day(date(2027, 3, 29)) == date(2027, 3, 25)
+
+
+def test_a_mail_failure_is_recorded_and_retried(action, settings, mailoutbox):
+    due_in(action, 7)
+    settings.EMAIL_BACKEND = "tests.failing_mail.Backend"
+    out, err = StringIO(), StringIO()
+    with pytest.raises(Exception, match="failed"):
+        call_command("send_reminders", "--date", WED.isoformat(), stdout=out, stderr=err)
+    row = Reminder.objects.get()
+    assert row.status == Reminder.State.FAILED and "SMTP is down" in row.error
+    assert row.attempts == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert run(WED)["sent"] == 1
+    row.refresh_from_db()
+    assert row.status == Reminder.State.SENT and row.error == ""
+
+
+def test_the_same_delivery_twice_sends_once(action, mailoutbox):
+    due_in(action, 7)
+    reminders.sweep(WED)
+    assert reminders.deliver(action.owner_id, WED) == 1
+    assert reminders.deliver(action.owner_id, WED) == 0
+    assert len(mailoutbox) == 1
+
+
+def test_dry_run_writes_and_sends_nothing(action, mailoutbox):
+    due_in(action, 7)
+    out = StringIO()
+    call_command("send_reminders", "--date", WED.isoformat(), "--dry-run", "--json", stdout=out)
+    assert json.loads(out.getvalue())["sent"] == 1
+    assert not Reminder.objects.exists() and mailoutbox == []
+
+
+def test_bad_date_is_a_clear_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--date", "31/12/2027")
+
+
+def test_sweep_query_count_does_not_grow_with_actions(alpha_finding, owner,
+                                                      django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(day):
+        with CaptureQueriesContext(connection) as ctx:
+            reminders.sweep(day)
+        return len(ctx.captured_queries)
+
+    ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=7))
+    small = count(WED)
+    for n in range(30):
+        ActionFactory(finding=alpha_finding, owner=owner,
+                      due_date=WED + timedelta(days=14 + 7) + timedelta(days=n % 3))
+    assert count(WED + timedelta(days=7)) <= small + 1
+
+
+def test_managers_weekly_digest(manager, action, mailoutbox):
+    ReminderRule.objects.filter(anchor="weekly").update(active=True)
+    due_in(action, 60)
+    run(date(2027, 3, 1))  # a Monday
+    assert [m.to[0] for m in mailoutbox] == [manager.email]
+    assert "Alpha Police" in mailoutbox[0].body
+    assert run(date(2027, 3, 2))["sent"] == 0
