@@ -23,10 +23,9 @@ class ActionFilter(django_filters.FilterSet):
         label="RAG",
     )
     owner = django_filters.ModelChoiceFilter(queryset=None, label="Owner", empty_label="Anyone")
-    question = django_filters.TypedChoiceFilter(
+    question = django_filters.ChoiceFilter(
         field_name="finding__judgment__number",
-        choices=[(n, f"Question {n}") for n in range(1, 10)],
-        coerce=int,
+        choices=[(str(n), f"Question {n}") for n in range(1, 10)],
         empty_label="Any question",
         label="Question",
     )
