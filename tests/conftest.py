@@ -2,7 +2,10 @@
 (Alpha); a user of another force (Beta). Alpha and Beta each have an inspection with a
 finding and an action."""
 
+import importlib
+
 import pytest
+from django.apps import apps as global_apps
 
 from inspections.models import Membership
 
@@ -25,6 +28,28 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+DATA_MIGRATIONS = [
+    ("improvements.migrations.0002_inspectors_group", "create_group"),
+    ("improvements.migrations.0004_default_reminder_rules", "create"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data(request):
+    """Transactional tests flush the database afterwards, taking the rows that data
+    migrations wrote (the Inspectors group, the default reminder rules) with them; put
+    them back for each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(global_apps, None)
 
 
 @pytest.fixture
