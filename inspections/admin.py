@@ -83,6 +83,7 @@ class FindingInline(CachedChoicesMixin, admin.StackedInline):
 
 @admin.register(Inspection)
 class InspectionAdmin(ScopedAdmin):
+    change_list_template = "admin/inspections/inspection/change_list.html"
     list_display = ["title", "force", "programme", "pillar", "overall_grade", "published"]
     list_filter = ["force", "programme", "grading_scale"]
     list_select_related = ["force"]
@@ -106,6 +107,27 @@ class InspectionAdmin(ScopedAdmin):
     def overall_grade(self, obj):
         value = obj.overall_grade_value
         return dict(Judgment._meta.get_field("grade").choices).get(value, "–") if value else "–"
+
+    def get_urls(self):
+        # "Import report" (inspections/admin_import.py): upload, preview, confirm.
+        from django.urls import path
+
+        from .admin_import import import_confirm_view, import_upload_view
+
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(lambda request: import_upload_view(request, self)),
+                name="{}_{}_import".format(*info),
+            ),
+            path(
+                "import/confirm/",
+                self.admin_site.admin_view(lambda request: import_confirm_view(request, self)),
+                name="{}_{}_import_confirm".format(*info),
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Judgment)

@@ -1,11 +1,10 @@
 """The reminder engine: ledger, catch-up, digests, failures."""
 
+import json
 from datetime import date, timedelta
 from io import StringIO
-import json
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 
 from improvements import reminders
