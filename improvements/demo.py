@@ -312,7 +312,7 @@ class DemoLoader:
                     else ""
                 ),
                 evidence_description="Draft for comment (intranet)",
-                at=_at(12),
+                at=_at(30 if spec.story == "signed_off" else 12),
             )
         if spec.story == "blocked":
             progress_update_add(

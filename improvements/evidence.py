@@ -113,19 +113,19 @@ def validate_evidence_file(upload) -> str:
     name = upload.name or ""
     suffix = PurePath(name).suffix.lower()
     if upload.size == 0:
-        raise ValidationError("The selected file is empty.")
+        raise ValidationError("The selected file is empty")
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ValidationError(
-            f"The selected file must be smaller than {filesizeformat(settings.EVIDENCE_MAX_BYTES)}."
+            f"The selected file must be smaller than {filesizeformat(settings.EVIDENCE_MAX_BYTES)}"
         )
     if suffix not in ALLOWED:
-        raise ValidationError(f"The selected file must be a {ALLOWED_TEXT}.")
+        raise ValidationError(f"The selected file must be a {ALLOWED_TEXT}")
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
     if not _content_matches(suffix, head, upload):
         raise ValidationError(
             f"The selected file is not a real {ALLOWED[suffix]} file: its content does not "
-            f"match its name “{PurePath(name).name}”."
+            f"match its name “{PurePath(name).name}”"
         )
     return CONTENT_TYPES[suffix]

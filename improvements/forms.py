@@ -52,7 +52,9 @@ class ProgressForm(forms.Form):
         error_messages={"required": "Enter what has been done"},
         max_length=10000,
     )
-    status = StatusChoiceField(label="Change the status", required=False)
+    status = StatusChoiceField(
+        label="Change the status", required=False, widget=forms.RadioSelect
+    )
     evidence_file = forms.FileField(
         label="Attach a file (optional)",
         required=False,
@@ -94,7 +96,7 @@ class ProgressForm(forms.Form):
             Field("version"),
             submit="Add update",
         )
-        self.helper.attrs = {"enctype": "multipart/form-data", "novalidate": ""}
+        self.helper.attrs = {"novalidate": ""}
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
@@ -113,7 +115,9 @@ class DecisionForm(forms.Form):
     """A manager's decision: sign off, return, cancel or supersede."""
 
     decision = StatusChoiceField(
-        label="Decision", error_messages={"required": "Select a decision"}
+        label="Decision",
+        error_messages={"required": "Select a decision"},
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label="Reason",
@@ -146,7 +150,9 @@ class DecisionForm(forms.Form):
 
 class AssignForm(forms.Form):
     owner = UserChoiceField(queryset=None, label="Owner", empty_label=None)
-    lead = UserChoiceField(queryset=None, label="Lead (accountable officer)", required=False)
+    lead = UserChoiceField(
+        queryset=None, label="Lead (accountable officer)", required=False, empty_label="No lead"
+    )
     due_date = forms.DateField(label="Due date", widget=DATE_WIDGET)
     reason = forms.CharField(
         label="Reason for the change",
@@ -192,7 +198,9 @@ class AssignForm(forms.Form):
 
 class ActionCreateForm(forms.ModelForm):
     owner = UserChoiceField(queryset=None, label="Owner", empty_label="Choose an owner")
-    lead = UserChoiceField(queryset=None, label="Lead (accountable officer)", required=False)
+    lead = UserChoiceField(
+        queryset=None, label="Lead (accountable officer)", required=False, empty_label="No lead"
+    )
 
     class Meta:
         model = Action
@@ -200,6 +208,7 @@ class ActionCreateForm(forms.ModelForm):
         widgets = {
             "due_date": DATE_WIDGET,
             "description": forms.Textarea(attrs={"rows": 4}),
+            "priority": forms.RadioSelect,
         }
         error_messages = {
             "title": {"required": "Enter a title for the action"},

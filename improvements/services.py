@@ -128,7 +128,7 @@ def progress_update_add(
     """Log progress, optionally moving the status and attaching one piece of evidence."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "Enter what has been done."})
+        raise ValidationError({"text": "Enter what has been done"})
     now = at or timezone.now()
     changes: dict = {}
     if to_status and to_status != action.status:
@@ -189,7 +189,7 @@ def action_change_status(
     move = check_move(by, action, to)
     reason = (reason or "").strip()
     if move.needs_reason and not reason:
-        raise ValidationError({"reason": f"Give a reason to {move.label.lower()} this action."})
+        raise ValidationError({"reason": f"Give a reason to {move.label.lower()} this action"})
     text = reason or f"{move.label}."
     if move.target == Status.SIGNED_OFF and not reason:
         text = "Signed off."
@@ -250,7 +250,7 @@ def action_reassign(
         notes.append(f"Lead: {before} → {lead.get_full_name() if lead else 'none'}")
     if due_date != action.due_date:
         if not reason:
-            raise ValidationError({"reason": "Give a reason for moving the due date."})
+            raise ValidationError({"reason": "Give a reason for moving the due date"})
         notes.append(f"Due date: {action.due_date:%d %B %Y} → {due_date:%d %B %Y}")
     if not notes:
         return action

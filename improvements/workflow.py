@@ -76,17 +76,17 @@ def check_move(user, action, target: str) -> Move:
     if move is None:
         raise MoveRefused(
             f"An action that is “{action.get_status_display()}” cannot be moved to "
-            f"“{Status(target).label}”."
+            f"“{Status(target).label}”"
         )
     if not user_may(user, action, move.who):
         if move.who == MANAGER_NOT_OWNER and action.owner_id == user.pk:
-            raise MoveRefused("You own this action, so someone else must sign it off.")
+            raise MoveRefused("You own this action, so someone else must sign it off")
         raise MoveRefused(
             {
-                MANAGER: "Only a manager of the force can do that.",
-                MANAGER_NOT_OWNER: "Only a manager of the force can sign off an action.",
-                OWNER: "Only the action's owner or a manager can mark it complete.",
-                PARTICIPANT: "Only the owner, a contributor or a manager can change this action.",
+                MANAGER: "Only a manager of the force can do that",
+                MANAGER_NOT_OWNER: "Only a manager of the force can sign off an action",
+                OWNER: "Only the action's owner or a manager can mark it complete",
+                PARTICIPANT: "Only the owner, a contributor or a manager can change this action",
             }[move.who]
         )
     return move
