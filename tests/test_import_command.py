@@ -3,11 +3,13 @@
 import json
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
+from django.db import connections
 
 from inspections.canonical import inspection_to_canonical
 from inspections.models import Finding, FollowUpReview, Force, Inspection, Judgment
@@ -26,8 +28,12 @@ def run(*args):
 
 
 def exit_code(*args, capsys):
-    """Run the command the way manage.py does and return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exc:
+    """Run the command the way manage.py does and return (exit code, stdout, stderr).
+
+    manage.py closes the database connections when a command ends; inside a test's
+    transaction on PostgreSQL that would end the test's connection, so it is kept open.
+    """
+    with pytest.raises(SystemExit) as exc, mock.patch.object(connections, "close_all"):
         ManagementUtility(["manage.py", "import_report", *[str(a) for a in args]]).execute()
     captured = capsys.readouterr()
     return exc.value.code, captured.out, captured.err
