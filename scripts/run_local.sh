@@ -21,14 +21,14 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 # The worker writes to this console so that emails (console backend) show here.
-.venv/bin/celery -A peel worker --loglevel=WARNING --concurrency=1 2>&1 &
+.venv/bin/celery -A peel --quiet worker --loglevel=WARNING --concurrency=1 2>&1 &
 pids+=($!)
 .venv/bin/celery -A peel beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)
 $PY manage.py runserver "$HOST:$PORT" --noreload &
 pids+=($!)
 
-sleep 2
+sleep 4
 cat <<TXT
 
 ============================================================================
