@@ -7,12 +7,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup venv deps static chromium migrate demo lint format check clean
+.PHONY: run test setup venv deps static system-deps lint format clean
 
 run: setup ## Set up, load the Staffordshire demo and run web, worker and beat
 	DEBUG=true HOST=$(HOST) PORT=$(PORT) bash scripts/run_local.sh
 
-test: setup chromium ## Set up and run the whole test suite
+test: setup system-deps ## Set up and run the whole test suite
 	$(PY) -m ruff check .
 	DEBUG=false SECRET_KEY=make-test-check-only $(PY) manage.py check
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
@@ -34,14 +34,9 @@ static: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Browser tests drive Debian's chromium (never `playwright install`).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "Could not install chromium: browser tests will be skipped (they fail under CI=true)"; \
-	  else echo "No /usr/bin/chromium: install it (sudo apt-get install chromium) to run browser tests"; fi; \
-	fi
+# chromium for the browser tests, Pango for WeasyPrint (scripts/system_deps.sh).
+system-deps:
+	bash scripts/system_deps.sh
 
 lint:
 	$(PY) -m ruff check .

@@ -25,6 +25,7 @@ from inspections.models import Finding, FollowUpReview, Force, Inspection, Membe
 
 from .models import Action, Evidence, Status
 from .services import action_change_status, action_create, progress_update_add
+from .tasks_boards import snapshots_backfill, snapshots_record
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "inspections" / "data"
 SEED_JSON = DATA_DIR / "staffordshire-peel-effectiveness-2015.expected.json"
@@ -184,6 +185,9 @@ class DemoLoader:
         self._other_force()
         self._memberships()
         self._actions(staffs)
+        # A trend for the board: past days estimated from timestamps, then today.
+        snapshots_backfill(56)
+        snapshots_record(self.today)
         return self.passwords
 
     def _users(self):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import reminders
+from .tasks_boards import snapshots_record
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,4 @@ def managers_weekly_digest(day: str | None = None) -> dict:
 
 @shared_task(name="improvements.record_daily_snapshots")
 def record_daily_snapshots(day: str | None = None) -> int:
-    from .tasks_boards import snapshots_record  # noqa: PLC0415 — written by the boards work
-
     return snapshots_record(_day(day))

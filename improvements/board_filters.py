@@ -1,0 +1,119 @@
+"""The board's filters (django-filter): inspection, question, owner, status, RAG, due range.
+
+They narrow the action queryset that every figure, chart, list and export of a force
+board is computed from. Choices come from the board's force only.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from inspections.models import Inspection, Judgment
+
+from .boards import force_owner_choices
+from .models import RAG, Status
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
+
+
+def _select(name: str) -> forms.Select:
+    # Rendered by the widget, which reads a model's choices in one query (a template loop
+    # over them would COUNT first).
+    return forms.Select(attrs={"class": "govuk-select govuk-!-width-full", "id": f"filter-{name}"})
+
+
+class BoardFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("due_after"), data.get("due_before")
+        if after and before and after > before:
+            self.add_error("due_before", "“Due by” must be the same as or after “Due from”.")
+        return data
+
+
+class BoardFilter(django_filters.FilterSet):
+    inspection = django_filters.ModelChoiceFilter(
+        field_name="finding__inspection",
+        queryset=Inspection.objects.none(),
+        label="Inspection",
+        empty_label="All inspections",
+        widget=_select("inspection"),
+    )
+    question = django_filters.TypedChoiceFilter(
+        field_name="finding__judgment__number",
+        choices=[],
+        coerce=int,
+        label="Question",
+        widget=_select("question"),
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.none(),
+        label="Owner",
+        empty_label="Anyone",
+        widget=_select("owner"),
+    )
+    # distinct=False: these filters join nothing, and a DISTINCT would make the board's
+    # aggregates run over a subquery that drops the RAG expression's "activity_at" alias.
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Status",
+        distinct=False,
+    )
+    rag = django_filters.MultipleChoiceFilter(
+        field_name="current_rag",
+        choices=RAG.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="RAG",
+        distinct=False,
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due from", widget=DATE
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due by", widget=DATE
+    )
+
+    class Meta:
+        form = BoardFilterForm
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, force, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        inspections = Inspection.objects.filter(force=force).order_by("-published", "programme")
+        self.filters["inspection"].queryset = inspections
+        self.filters["inspection"].field.label_from_instance = _inspection_label
+        self.filters["owner"].queryset = force_owner_choices(force)
+        self.filters["owner"].field.label_from_instance = lambda u: (
+            u.get_full_name() or u.get_username()
+        )
+        # A callable: read when the form validates or renders, not when it is built.
+        self.filters["question"].extra["choices"] = partial(_question_choices, force)
+
+    @property
+    def applied(self) -> bool:
+        """True when the form is valid and any filter has a value."""
+        if not self.is_bound or not self.form.is_valid():
+            return False
+        return any(v not in (None, "", [], ()) for v in self.form.cleaned_data.values())
+
+
+def _inspection_label(inspection: Inspection) -> str:
+    return " – ".join(part for part in (inspection.programme, inspection.pillar) if part)
+
+
+def _question_choices(force) -> list[tuple]:
+    """Question numbers the force's inspections use."""
+    numbers = (
+        Judgment.objects.filter(inspection__force=force)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .distinct()
+    )
+    return [("", "All questions")] + [
+        (n, "Overall" if n == 0 else f"Question {n}") for n in numbers
+    ]

@@ -1,0 +1,299 @@
+"""Status boards and their exports.
+
+``/board/`` is a force's board (its managers; inspectors with ``?force=slug``),
+``/board/national/`` the inspectors' view of every force. Access follows DESIGN.md §2:
+a force the user cannot see is a 404, a board the user's role does not open is a 403.
+Every figure comes from ``improvements.boards``; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from inspections.models import FollowUpReview, Grade
+from inspections.roles import user_is_inspector, user_roles
+
+from . import boards, charts, exports
+from .board_filters import BoardFilter
+from .models import RAG, Status
+
+LIST_PARAMS = ("overdue_page", "due_page", "stale_page")
+
+STATUS_COLOURS = {
+    Status.NOT_STARTED: charts.GREY,
+    Status.IN_PROGRESS: charts.BLUE,
+    Status.BLOCKED: charts.RED,
+    Status.COMPLETED: charts.TEAL,
+    Status.RETURNED: charts.ORANGE,
+    Status.SIGNED_OFF: charts.GREEN,
+    Status.CANCELLED: charts.LIGHT_GREY,
+    Status.SUPERSEDED: charts.PURPLE,
+}
+RAG_COLOURS = {
+    RAG.RED: charts.RED,
+    RAG.AMBER: charts.ORANGE,
+    RAG.GREEN: charts.GREEN,
+    RAG.COMPLETE: charts.BLUE,
+    RAG.CLOSED: charts.LIGHT_GREY,
+}
+PROGRESS_SEGMENTS = [
+    charts.Segment("Signed off", charts.BLUE),
+    charts.Segment("Green", charts.GREEN),
+    charts.Segment("Amber", charts.ORANGE, charts.BLACK),
+    charts.Segment("Red", charts.RED),
+]
+WORKLOAD_SEGMENTS = [
+    charts.Segment("Overdue", charts.RED),
+    charts.Segment("Awaiting sign-off", charts.TEAL),
+    charts.Segment("Other open", charts.BLUE),
+]
+GRADE_COLOURS = {
+    Grade.OUTSTANDING: charts.GREEN,
+    Grade.GOOD: charts.GREEN,
+    Grade.ADEQUATE: "#b59f00",
+    Grade.REQUIRES_IMPROVEMENT: charts.ORANGE,
+    Grade.INADEQUATE: charts.RED,
+    "": charts.LIGHT_GREY,
+}
+
+
+# --- Force board ------------------------------------------------------------------------
+
+
+def _board_filter(request, access, today):
+    actions = boards.board_actions(request.user, access.force, today)
+    params = request.GET.copy()
+    for name in ("force", *LIST_PARAMS):
+        params.pop(name, None)
+    return BoardFilter(params or None, queryset=actions, force=access.force)
+
+
+def _list_page(request, queryset, count: int, param: str) -> dict:
+    """One page of a board list. The count is already known from the aggregate, so a
+    page costs one query (no COUNT from a paginator)."""
+    pages = max(1, math.ceil(count / boards.LIST_PAGE_SIZE))
+    try:
+        number = min(max(1, int(request.GET.get(param, 1))), pages)
+    except ValueError:
+        number = 1
+    start = (number - 1) * boards.LIST_PAGE_SIZE
+    # Queried even when the count is 0, so the page's query count does not depend on data.
+    items = list(queryset[start : start + boards.LIST_PAGE_SIZE])
+
+    def url(page: int) -> str:
+        params = request.GET.copy()
+        params[param] = page
+        return "?" + params.urlencode() + "#" + param.removesuffix("_page")
+
+    return {
+        "items": items,
+        "count": count,
+        "number": number,
+        "pages": pages,
+        "start": start + 1,
+        "end": start + len(items),
+        "previous_url": url(number - 1) if number > 1 else "",
+        "next_url": url(number + 1) if number < pages else "",
+    }
+
+
+def _force_board_charts(counts, progress, workload, trend):
+    status_bars = [
+        charts.Bar(label, counts[f"status_{value}"], STATUS_COLOURS[value])
+        for value, label in Status.choices
+    ]
+    rag_bars = [
+        charts.Bar(label, counts[f"rag_{value}"], RAG_COLOURS[value])
+        for value, label in RAG.choices
+    ]
+    result = {
+        "status": charts.bar_chart(status_bars, chart_id="chart-status", title="Actions by status"),
+        "rag": charts.bar_chart(rag_bars, chart_id="chart-rag", title="Actions by RAG"),
+    }
+    for index, item in enumerate(progress, start=1):
+        rows = [
+            charts.StackRow(q.judgment.label, [q.signed_off, q.green, q.amber, q.red])
+            for q in item.questions
+        ]
+        item.chart = charts.stacked_bar_chart(
+            rows,
+            PROGRESS_SEGMENTS,
+            chart_id=f"chart-progress-{index}",
+            title=f"Progress by question: {item.inspection.programme}",
+        )
+    if workload:
+        rows = [
+            charts.StackRow(w["name"], [w["overdue"], w["awaiting"], w["other_open"]])
+            for w in workload
+        ]
+        result["workload"] = charts.stacked_bar_chart(
+            rows, WORKLOAD_SEGMENTS, chart_id="chart-workload", title="Open actions by owner"
+        )
+    if trend:
+        result["trend"] = charts.line_chart(
+            [s.date for s in trend],
+            [
+                charts.Series("Open", [s.open_count for s in trend], charts.BLUE),
+                charts.Series("Overdue", [s.overdue_count for s in trend], charts.RED, "8 5"),
+                charts.Series(
+                    "Closed (signed off, cancelled or superseded)",
+                    [s.signed_off_count + s.closed_count for s in trend],
+                    charts.GREEN,
+                    "2 4",
+                ),
+            ],
+            chart_id="chart-trend",
+            title="Open, overdue and closed actions over time",
+        )
+    return result
+
+
+@login_required
+@require_GET
+def force_board(request):
+    access = boards.board_access(request.user, request.GET.get("force"))
+    if access.force is None:
+        if access.is_inspector:
+            return redirect("boards:national")
+        return render(request, "boards/choose_force.html", {"forces": access.choices})
+    force = access.force
+    today = timezone.localdate()
+    board_filter = _board_filter(request, access, today)
+    actions = board_filter.qs
+    counts = boards.action_counts(actions, today)
+    progress = boards.progress_by_question(actions, today)
+    workload = boards.owner_workload(actions, today)
+    review = boards.next_review(request.user, force, today)
+    trend = boards.snapshot_trend(request.user, force, today)
+    force_query = f"force={force.slug}" if access.is_inspector or request.GET.get("force") else ""
+    export_query = request.GET.copy()
+    for name in LIST_PARAMS:
+        export_query.pop(name, None)
+    context = {
+        "force": force,
+        "is_inspector": access.is_inspector,
+        "manages_several": sum(1 for r in user_roles(request.user).values() if r == "manager") > 1,
+        "filter": board_filter,
+        "filters_applied": board_filter.applied,
+        "force_query": force_query,
+        "export_query": export_query.urlencode(),
+        "today": today,
+        "due_soon_until": today + timedelta(days=boards.DUE_SOON_DAYS),
+        "counts": counts,
+        "status_rows": [
+            (value, label, counts[f"status_{value}"]) for value, label in Status.choices
+        ],
+        "rag_rows": [(value, label, counts[f"rag_{value}"]) for value, label in RAG.choices],
+        "progress": progress,
+        "overdue": _list_page(
+            request, boards.overdue_actions(actions, today), counts["overdue"], "overdue_page"
+        ),
+        "due_soon": _list_page(
+            request, boards.due_soon_actions(actions, today), counts["due_soon"], "due_page"
+        ),
+        "stale": _list_page(request, boards.stale_actions(actions), counts["stale"], "stale_page"),
+        "workload": workload,
+        "review": review,
+        "review_findings": boards.review_findings(review) if review else [],
+        "trend": trend,
+        "charts": _force_board_charts(counts, progress, workload, trend),
+        "stale_days": boards.STALE_AFTER_DAYS,
+    }
+    return render(request, "boards/force_board.html", context)
+
+
+# --- National board ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def national_board(request):
+    if not user_is_inspector(request.user):
+        raise PermissionDenied("The national board is for the inspectorate.")
+    today = timezone.localdate()
+    rows, numbers = boards.national_rows(request.user, today)
+    totals = boards.national_totals(request.user, today)
+    grade_counts = boards.latest_grade_counts(request.user)
+    busiest = sorted(
+        (row for row in rows if row.open_actions),
+        key=lambda row: (-row.open_actions, -row.overdue_actions, row.force.name),
+    )[: boards.TOP_FORCES]
+    context = {
+        "rows": rows,
+        "numbers": numbers,
+        "totals": totals,
+        "grade_counts": grade_counts,
+        "reviews": boards.reviews_due_soon(request.user, today),
+        "review_days": boards.REVIEW_SOON_DAYS,
+        "today": today,
+        "busiest": busiest,
+        "grade_chart": charts.bar_chart(
+            [
+                charts.Bar(g["label"], g["count"], GRADE_COLOURS.get(g["grade"], charts.GREY))
+                for g in grade_counts
+            ],
+            chart_id="chart-grades",
+            title="Question grades in each force's latest inspection",
+            unit="graded questions",
+        ),
+        "actions_chart": charts.stacked_bar_chart(
+            [
+                charts.StackRow(
+                    row.force.name,
+                    [row.overdue_actions, row.open_actions - row.overdue_actions],
+                )
+                for row in busiest
+            ],
+            [charts.Segment("Overdue", charts.RED), charts.Segment("Other open", charts.BLUE)],
+            chart_id="chart-forces",
+            title="Open actions by force",
+        )
+        if busiest
+        else "",
+    }
+    return render(request, "boards/national_board.html", context)
+
+
+# --- Exports ----------------------------------------------------------------------------
+
+
+def _export(request, writer):
+    access = boards.board_access(request.user, request.GET.get("force"))
+    if access.force is None:
+        return redirect("boards:national" if access.is_inspector else "boards:force-board")
+    today = timezone.localdate()
+    board_filter = _board_filter(request, access, today)
+    rows = boards.export_actions(board_filter.qs)
+    filename = f"peel-actions-{access.force.slug}-{today:%Y-%m-%d}"
+    return writer(rows, filename)
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    return _export(request, exports.actions_csv_response)
+
+
+@login_required
+@require_GET
+def export_xlsx(request):
+    return _export(request, exports.actions_xlsx_response)
+
+
+@login_required
+@require_GET
+def review_pack(request, pk: int):
+    review = get_object_or_404(
+        FollowUpReview.objects.for_user(request.user).select_related("inspection__force"),
+        pk=pk,
+    )
+    if not boards.user_can_see_review_pack(request.user, review):
+        raise PermissionDenied("The evidence pack is for the force's managers.")
+    return exports.review_pack_pdf_response(request, review)

@@ -1,0 +1,222 @@
+"""The action tracker as CSV and XLSX, and a follow-up review's evidence pack as PDF.
+
+The tracker's columns are the ones committee papers use. Rows come from
+``boards.export_actions`` (the user's scope and the board's filters, the latest update by
+a subquery): one query, streamed in chunks. Text a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@`` …) is written as text in both formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from inspections.exports import FORMULA_PREFIXES, safe_cell
+from inspections.models import Grade
+
+from . import boards
+from .models import Action
+
+COLUMNS = [
+    "Force",
+    "Inspection",
+    "Reference",
+    "Finding",
+    "Question",
+    "Grade",
+    "Action",
+    "Owner",
+    "Lead",
+    "Due date",
+    "Status",
+    "RAG",
+    "Latest update",
+    "Latest update date",
+]
+# Column widths for the XLSX, in characters.
+WIDTHS = [20, 22, 16, 60, 12, 20, 50, 20, 20, 12, 16, 10, 60, 18]
+CHUNK = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _grade(value: str) -> str:
+    return Grade(value).label if value else "Not graded"
+
+
+def export_row(action: Action) -> list:
+    """One action as the tracker's cells (plain values: the writers make them safe)."""
+    finding = action.finding
+    inspection = finding.inspection
+    updated = action.latest_update_at
+    return [
+        inspection.force.name,
+        " – ".join(p for p in (inspection.programme, inspection.pillar) if p),
+        f"{finding.reference}/A{action.pk}",
+        finding.text,
+        finding.judgment.label,
+        _grade(finding.judgment.grade),
+        action.title,
+        _person(action.owner),
+        _person(action.lead),
+        action.due_date,
+        action.get_status_display(),
+        action.get_rag_display(),
+        action.latest_update_text or "",
+        timezone.localtime(updated).replace(tzinfo=None) if updated else None,
+    ]
+
+
+def _rows(actions) -> Iterator[list]:
+    for action in actions.iterator(chunk_size=CHUNK):
+        yield export_row(action)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_value(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return safe_cell(value)
+
+
+def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # A byte order mark, so that Excel opens the UTF-8 file with its accents intact.
+    yield "\ufeff" + writer.writerow(COLUMNS)
+    for row in rows:
+        yield writer.writerow([_csv_value(value) for value in row])
+
+
+def actions_csv_response(actions, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(_rows(actions)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+
+def _xlsx_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        # Control characters pasted from other programs are not allowed in the XML.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        # openpyxl would store "=…" as a formula: store it as a string, and mark it
+        # quote-prefixed so that Excel keeps it text when someone edits the cell.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(value, datetime):
+        cell.number_format = "dd/mm/yyyy hh:mm"
+    elif hasattr(value, "isoformat"):
+        cell.number_format = "dd/mm/yyyy"
+    return cell
+
+
+def actions_xlsx(actions) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Actions")
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in _rows(actions):
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def actions_xlsx_response(actions, filename: str) -> HttpResponse:
+    response = HttpResponse(actions_xlsx(actions), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+# --- Evidence pack (PDF) ----------------------------------------------------------------
+
+
+def _refuse_urls():
+    """WeasyPrint fetches nothing: the pack is plain text and tables, and evidence links
+    are printed, never followed."""
+    import weasyprint
+
+    fetcher_class = getattr(weasyprint, "URLFetcher", None)
+    if fetcher_class is not None:
+        return fetcher_class(allowed_protocols=())
+
+    def refuse(url, *args, **kwargs):
+        raise ValueError(f"The evidence pack does not load {url}")
+
+    return refuse
+
+
+def review_pack_html(request, review) -> str:
+    findings = boards.review_pack(request.user, review)
+    readiness = boards.reviews_with_readiness(type(review).objects.filter(pk=review.pk)).get()
+    return render_to_string(
+        "boards/review_pack.html",
+        {
+            "review": review,
+            "inspection": review.inspection,
+            "force": review.inspection.force,
+            "findings": findings,
+            "scope_count": readiness.scope_count,
+            "ready_count": readiness.ready_count,
+            "generated_at": timezone.localtime(),
+        },
+        request=request,
+    )
+
+
+def review_pack_pdf(request, review) -> bytes:
+    import weasyprint
+
+    html = review_pack_html(request, review)
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_urls()).write_pdf()
+
+
+def review_pack_pdf_response(request, review) -> HttpResponse:
+    response = HttpResponse(review_pack_pdf(request, review), content_type="application/pdf")
+    slug = review.inspection.force.slug
+    response["Content-Disposition"] = (
+        f'attachment; filename="evidence-pack-{slug}-review-{review.pk}.pdf"'
+    )
+    return response
