@@ -59,6 +59,18 @@ def _claim(action: Action, expected_version: int | None, *, by, reason: str = ""
         action.__dict__.pop("skip_history_when_saving", None)
 
 
+def _log(action: Action, by, text: str, now) -> ProgressUpdate:
+    """Append to the progress log with the status and RAG the action now has."""
+    return ProgressUpdate.objects.create(
+        action=action,
+        author=by,
+        text=text,
+        status_after=action.status,
+        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
+        created_at=now,
+    )
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -137,14 +149,7 @@ def progress_update_add(
     changes["last_update_at"] = now
     reason = f"Status: {Status(changes['status']).label}" if "status" in changes else ""
     _claim(action, expected_version, by=by, reason=reason, **changes)
-    update = ProgressUpdate.objects.create(
-        action=action,
-        author=by,
-        text=text,
-        status_after=action.status,
-        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
-        created_at=now,
-    )
+    update = _log(action, by, text, now)
     if evidence_file is not None:
         evidence_from_upload(
             action=action, upload=evidence_file, by=by, update=update,
@@ -266,14 +271,7 @@ def action_reassign(
         due_date=due_date,
         last_update_at=now,
     )
-    ProgressUpdate.objects.create(
-        action=action,
-        author=by,
-        text=summary,
-        status_after=action.status,
-        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
-        created_at=now,
-    )
+    _log(action, by, summary, now)
     return action
 
 

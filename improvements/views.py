@@ -43,6 +43,19 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _call_service(form, call) -> bool:
+    """Run a service call; a refusal becomes a form error (never a 500)."""
+    try:
+        call()
+    except ValidationError as exc:
+        _apply_service_errors(form, exc)
+    except (MoveRefused, services.StaleAction) as exc:
+        form.add_error(None, str(exc))
+    else:
+        return True
+    return False
+
+
 # --- My actions -------------------------------------------------------------------------
 
 
@@ -132,26 +145,22 @@ def action_update(request, pk: int):
         user=request.user,
         action_url=reverse("improvements:action-update", args=[action.pk]),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.progress_update_add(
-                action=action,
-                by=request.user,
-                text=data["text"],
-                to_status=data["status"] or None,
-                expected_version=data["version"],
-                evidence_file=data["evidence_file"],
-                evidence_link=data["evidence_link"],
-                evidence_description=data["evidence_description"],
-            )
-        except ValidationError as exc:
-            _apply_service_errors(form, exc)
-        except (MoveRefused, services.StaleAction) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Your update has been added.")
-            return redirect(action)
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.progress_update_add(
+            action=action,
+            by=request.user,
+            text=data["text"],
+            to_status=data["status"] or None,
+            expected_version=data["version"],
+            evidence_file=data["evidence_file"],
+            evidence_link=data["evidence_link"],
+            evidence_description=data["evidence_description"],
+        ),
+    ):
+        messages.success(request, "Your update has been added.")
+        return redirect(action)
     action = selectors.action_get_for_user_or_404(request.user, pk)
     return _render_action(request, action, status=400, progress_form=form)
 
@@ -168,23 +177,19 @@ def action_decide(request, pk: int):
         user=request.user,
         action_url=reverse("improvements:action-decide", args=[action.pk]),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            update = services.action_change_status(
-                action=action,
-                to=data["decision"],
-                by=request.user,
-                reason=data["reason"],
-                expected_version=data["version"],
-            )
-        except ValidationError as exc:
-            _apply_service_errors(form, exc)
-        except (MoveRefused, services.StaleAction) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"The action is now “{update.get_status_after_display()}”.")
-            return redirect(action)
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.action_change_status(
+            action=action,
+            to=data["decision"],
+            by=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+    ):
+        messages.success(request, f"The action is now “{action.get_status_display()}”.")
+        return redirect(action)
     action = selectors.action_get_for_user_or_404(request.user, pk)
     return _render_action(request, action, status=400, decision_form=form)
 
@@ -200,25 +205,21 @@ def action_assign(request, pk: int):
         action=action,
         action_url=reverse("improvements:action-assign", args=[action.pk]),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_reassign(
-                action=action,
-                by=request.user,
-                owner=data["owner"],
-                lead=data["lead"],
-                due_date=data["due_date"],
-                reason=data["reason"],
-                expected_version=data["version"],
-            )
-        except ValidationError as exc:
-            _apply_service_errors(form, exc)
-        except (MoveRefused, services.StaleAction) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "The action's owner, lead and due date are saved.")
-            return redirect(action)
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.action_reassign(
+            action=action,
+            by=request.user,
+            owner=data["owner"],
+            lead=data["lead"],
+            due_date=data["due_date"],
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+    ):
+        messages.success(request, "The action's owner, lead and due date are saved.")
+        return redirect(action)
     action = selectors.action_get_for_user_or_404(request.user, pk)
     return _render_action(request, action, status=400, assign_form=form)
 
