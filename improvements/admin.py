@@ -133,8 +133,15 @@ class EvidenceAdmin(ScopedAdmin):
 
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "anchor", "offset_days", "audience", "repeat_days", "mandatory",
-                    "active"]
+    list_display = [
+        "name",
+        "anchor",
+        "offset_days",
+        "audience",
+        "repeat_days",
+        "mandatory",
+        "active",
+    ]
     list_filter = ["anchor", "audience", "mandatory", "active"]
     list_editable = ["active"]
     search_fields = ["name"]
@@ -144,8 +151,17 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 class ReminderAdmin(ScopedAdmin):
     """The ledger: what was sent to whom, and every failure with its error."""
 
-    list_display = ["digest_date", "rule", "recipient", "subject", "anchor_date", "status",
-                    "attempts", "sent_at", "short_error"]
+    list_display = [
+        "digest_date",
+        "rule",
+        "recipient",
+        "subject",
+        "anchor_date",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    ]
     list_filter = ["status", "rule", "force", "digest_date"]
     list_select_related = ["rule", "recipient"]
     search_fields = ["recipient__username", "recipient__email", "subject", "error"]

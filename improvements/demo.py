@@ -303,8 +303,13 @@ class DemoLoader:
         )
         if spec.story == "stale":
             return
-        if spec.story in ("in_progress", "in_progress_with_link", "blocked", "completed",
-                          "signed_off"):
+        if spec.story in (
+            "in_progress",
+            "in_progress_with_link",
+            "blocked",
+            "completed",
+            "signed_off",
+        ):
             progress_update_add(
                 action=action,
                 by=owner,

@@ -43,6 +43,6 @@ class ActionFilter(django_filters.FilterSet):
             forces = Membership.objects.filter(user=user).values("force_id")
             users = users.filter(memberships__force__in=forces)
         self.filters["owner"].queryset = users.distinct().order_by("first_name", "last_name")
-        self.filters["owner"].field.label_from_instance = (
-            lambda u: u.get_full_name() or u.get_username()
+        self.filters["owner"].field.label_from_instance = lambda u: (
+            u.get_full_name() or u.get_username()
         )

@@ -52,9 +52,7 @@ class ProgressForm(forms.Form):
         error_messages={"required": "Enter what has been done"},
         max_length=10000,
     )
-    status = StatusChoiceField(
-        label="Change the status", required=False, widget=forms.RadioSelect
-    )
+    status = StatusChoiceField(label="Change the status", required=False, widget=forms.RadioSelect)
     evidence_file = forms.FileField(
         label="Attach a file (optional)",
         required=False,
@@ -130,9 +128,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, action: Action, user, action_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        moves = [
-            m for m in available_moves(user, action) if m.who in (MANAGER, MANAGER_NOT_OWNER)
-        ]
+        moves = [m for m in available_moves(user, action) if m.who in (MANAGER, MANAGER_NOT_OWNER)]
         self.fields["decision"].choices = [(m.target, m.label) for m in moves]
         self.fields["version"].initial = action.version
         self.helper = _helper(

@@ -100,8 +100,8 @@ class ActionQuerySet(ForceScopedQuerySet):
 
     def owned_or_contributed_by(self, user):
         return self.filter(
-            Q(owner=user) | Q(pk__in=Action.contributors.through.objects.filter(
-                user=user).values("action_id"))
+            Q(owner=user)
+            | Q(pk__in=Action.contributors.through.objects.filter(user=user).values("action_id"))
         )
 
 
@@ -426,8 +426,9 @@ class ReminderPreference(models.Model):
 class DailySnapshot(models.Model):
     """Counts of a force's actions on a day, recorded by a beat task for the trend chart."""
 
-    force = models.ForeignKey("inspections.Force", on_delete=models.CASCADE,
-                              related_name="snapshots")
+    force = models.ForeignKey(
+        "inspections.Force", on_delete=models.CASCADE, related_name="snapshots"
+    )
     date = models.DateField()
     open_count = models.PositiveIntegerField(default=0)
     overdue_count = models.PositiveIntegerField(default=0)

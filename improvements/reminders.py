@@ -130,13 +130,12 @@ def _action_rows(rule: ReminderRule, start: date, horizon: date):
             actions = actions.filter(due_date__gte=start - offset, due_date__lte=latest_anchor)
     else:  # last update
         actions = actions.annotate(
-            anchor_day=TruncDate(Coalesce("last_update_at", "created_at"),
-                                 tzinfo=timezone.get_current_timezone())
+            anchor_day=TruncDate(
+                Coalesce("last_update_at", "created_at"), tzinfo=timezone.get_current_timezone()
+            )
         )
         anchor_field = "anchor_day"
-        actions = actions.filter(
-            anchor_day__gte=start - offset, anchor_day__lte=horizon - offset
-        )
+        actions = actions.filter(anchor_day__gte=start - offset, anchor_day__lte=horizon - offset)
     rows = actions.values_list("pk", "force_pk", "owner_id", "lead_id", anchor_field)
     return rows.order_by("pk").iterator(chunk_size=BATCH)
 
@@ -158,8 +157,9 @@ def _owed_for_actions(rule, start, horizon, nearer_offsets=()):
             continue  # managers hear through their weekly digest
         if recipient is None:
             continue
-        yield Owed(rule.pk, f"action:{action_id}", recipient, force_id, owed_on,
-                   action_id=action_id)
+        yield Owed(
+            rule.pk, f"action:{action_id}", recipient, force_id, owed_on, action_id=action_id
+        )
 
 
 def _owed_for_reviews(rule, start, horizon):
@@ -167,8 +167,11 @@ def _owed_for_reviews(rule, start, horizon):
     reviews = FollowUpReview.objects.filter(
         evidence_due__gte=start - offset,
         evidence_due__lte=horizon - offset,
-        status__in=[FollowUpReview.Status.PROPOSED, FollowUpReview.Status.SCHEDULED,
-                    FollowUpReview.Status.IN_PROGRESS],
+        status__in=[
+            FollowUpReview.Status.PROPOSED,
+            FollowUpReview.Status.SCHEDULED,
+            FollowUpReview.Status.IN_PROGRESS,
+        ],
     ).values_list("pk", "inspection__force_id", "evidence_due")
     for review_id, force_id, evidence_due in reviews:
         owed_on = evidence_due + offset
@@ -181,8 +184,9 @@ def _owed_for_reviews(rule, start, horizon):
             .distinct()
         )
         for owner_id in owners:
-            yield Owed(rule.pk, f"review:{review_id}", owner_id, force_id, owed_on,
-                       review_id=review_id)
+            yield Owed(
+                rule.pk, f"review:{review_id}", owner_id, force_id, owed_on, review_id=review_id
+            )
 
 
 def _owed_weekly(rule, start, horizon):
@@ -244,7 +248,8 @@ def sweep(day: date, *, dry_run: bool = False) -> SweepResult:
         )
         active = active_recipient_ids({o.recipient_id for o in batch})
         new = [
-            o for o in batch
+            o
+            for o in batch
             if (o.rule_id, o.subject, o.recipient_id, o.anchor_date) not in existing
             and o.recipient_id in active
         ]
@@ -258,9 +263,14 @@ def sweep(day: date, *, dry_run: bool = False) -> SweepResult:
                 result.recipients.add(o.recipient_id)
             rows.append(
                 Reminder(
-                    rule_id=o.rule_id, subject=o.subject, action_id=o.action_id,
-                    review_id=o.review_id, force_id=o.force_id, recipient_id=o.recipient_id,
-                    anchor_date=o.anchor_date, digest_date=day,
+                    rule_id=o.rule_id,
+                    subject=o.subject,
+                    action_id=o.action_id,
+                    review_id=o.review_id,
+                    force_id=o.force_id,
+                    recipient_id=o.recipient_id,
+                    anchor_date=o.anchor_date,
+                    digest_date=day,
                     status=Reminder.State.SKIPPED if skip else Reminder.State.PENDING,
                 )
             )
@@ -309,15 +319,22 @@ def deliver(recipient_id: int, day: date) -> int:
     """
     token = uuid.uuid4().hex
     with transaction.atomic():
-        claimed = _claimable(day).filter(recipient_id=recipient_id).update(
-            status=Reminder.State.SENDING, claim=token
+        claimed = (
+            _claimable(day)
+            .filter(recipient_id=recipient_id)
+            .update(status=Reminder.State.SENDING, claim=token)
         )
     if not claimed:
         return 0
     rows = list(
         Reminder.objects.filter(claim=token, status=Reminder.State.SENDING).select_related(
-            "rule", "recipient", "review", "force",
-            "action__finding__judgment", "action__finding__inspection__force", "action__owner",
+            "rule",
+            "recipient",
+            "review",
+            "force",
+            "action__finding__judgment",
+            "action__finding__inspection__force",
+            "action__owner",
         )
     )
     user = rows[0].recipient

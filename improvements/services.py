@@ -40,9 +40,7 @@ def _claim(action: Action, expected_version: int | None, *, by, reason: str = ""
     the ordinary save that follows writes the change history with who and why.
     """
     version = action.version if expected_version is None else expected_version
-    rows = Action.objects.filter(pk=action.pk, version=version).update(
-        version=F("version") + 1
-    )
+    rows = Action.objects.filter(pk=action.pk, version=version).update(version=F("version") + 1)
     if rows != 1:
         raise StaleAction()
     for name, value in changes.items():
@@ -152,7 +150,10 @@ def progress_update_add(
     update = _log(action, by, text, now)
     if evidence_file is not None:
         evidence_from_upload(
-            action=action, upload=evidence_file, by=by, update=update,
+            action=action,
+            upload=evidence_file,
+            by=by,
+            update=update,
             description=evidence_description,
         )
     elif evidence_link:
@@ -248,8 +249,10 @@ def action_reassign(
     reason = (reason or "").strip()
     notes = []
     if owner.pk != action.owner_id:
-        notes.append(f"Owner: {action.owner.get_full_name() or action.owner} → "
-                     f"{owner.get_full_name() or owner}")
+        notes.append(
+            f"Owner: {action.owner.get_full_name() or action.owner} → "
+            f"{owner.get_full_name() or owner}"
+        )
     if (lead and lead.pk) != action.lead_id:
         before = action.lead.get_full_name() if action.lead else "none"
         notes.append(f"Lead: {before} → {lead.get_full_name() if lead else 'none'}")
@@ -292,8 +295,9 @@ def finding_submit_evidence(*, finding, by):
     finding.status_changed_at = timezone.now()
     finding.status_reason = ""
     finding._history_user = by
-    finding.save(update_fields=["status", "status_changed_by", "status_changed_at",
-                                "status_reason"])
+    finding.save(
+        update_fields=["status", "status_changed_by", "status_changed_at", "status_reason"]
+    )
     return finding
 
 

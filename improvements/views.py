@@ -120,7 +120,9 @@ def _action_context(request, action, **forms):
 
 def _render_action(request, action, status=200, **forms):
     return render(
-        request, "improvements/action_detail.html", _action_context(request, action, **forms),
+        request,
+        "improvements/action_detail.html",
+        _action_context(request, action, **forms),
         status=status,
     )
 

@@ -40,9 +40,7 @@ def _moves() -> dict[tuple[str, str], Move]:
     ]
     for source in OPEN_STATUSES:
         moves.append(Move(source, Status.CANCELLED, MANAGER, needs_reason=True, label="Cancel"))
-        moves.append(
-            Move(source, Status.SUPERSEDED, MANAGER, needs_reason=True, label="Supersede")
-        )
+        moves.append(Move(source, Status.SUPERSEDED, MANAGER, needs_reason=True, label="Supersede"))
     return {(m.source, m.target): m for m in moves}
 
 

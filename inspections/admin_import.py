@@ -310,7 +310,9 @@ class ImportPreview:
         self.judgments = JudgmentFormSet(
             post,
             prefix="judgments",
-            initial=[{"question": j["question"], "grade": j["grade"]} for j in original["judgments"]],
+            initial=[
+                {"question": j["question"], "grade": j["grade"]} for j in original["judgments"]
+            ],
             form_kwargs={"scale": scale},
         )
         self.findings = FindingFormSet(
@@ -434,7 +436,10 @@ class ImportPreview:
             own = origin.get("reference")
             # A reference of the report's own (not the default numbering) is kept as long
             # as the finding keeps its kind and question.
-            unmoved = (item["kind"], item["question"]) == (origin.get("kind"), origin.get("question"))
+            unmoved = (item["kind"], item["question"]) == (
+                origin.get("kind"),
+                origin.get("question"),
+            )
             if own and own != origin_default and unmoved:
                 reference = own
                 item["reference"] = own
@@ -444,7 +449,9 @@ class ImportPreview:
 
         errors = []
         if len(position) != len(rows):
-            errors.append("Two findings would have the same reference; check the kinds and questions.")
+            errors.append(
+                "Two findings would have the same reference; check the kinds and questions."
+            )
         for index, (item, origin, _, _) in enumerate(rows):
             parent = origin.get("parent")
             if not parent or item["kind"] != Finding.Kind.RECOMMENDATION:
@@ -485,7 +492,9 @@ class ImportPreview:
                 {
                     "form": form,
                     "origin": origin,
-                    "reference": (origin.get("reference") or source_defaults[index]) if origin else "",
+                    "reference": (origin.get("reference") or source_defaults[index])
+                    if origin
+                    else "",
                     "new": origin is None,
                 }
             )
@@ -644,9 +653,7 @@ def import_confirm_view(request, model_admin):
             f"Updated “{inspection}” from {source}: {len(saved.differences)} change(s) applied.",
         )
     else:
-        messages.info(
-            request, f"“{inspection}” already matches {source}; nothing was changed."
-        )
+        messages.info(request, f"“{inspection}” already matches {source}; nothing was changed.")
     return HttpResponseRedirect(
         reverse("admin:inspections_inspection_change", args=[inspection.pk])
     )

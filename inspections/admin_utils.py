@@ -26,8 +26,10 @@ def export_as_csv(modeladmin, request, queryset):
     )
     writer = csv.writer(response)
     writer.writerow(
-        [capfirst(strip_tags(str(label_for_field(f, modeladmin.model, modeladmin))))
-         for f in fields]
+        [
+            capfirst(strip_tags(str(label_for_field(f, modeladmin.model, modeladmin))))
+            for f in fields
+        ]
     )
     for obj in queryset:
         row = []

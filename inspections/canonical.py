@@ -109,9 +109,7 @@ def _grade(label: str, scale: str, where: str) -> str:
     except ValueError:
         raise CanonicalError(f"{where}: {label!r} is not a grade") from None
     if value not in SCALE_GRADES[scale]:
-        raise CanonicalError(
-            f"{where}: {label!r} is not in the scale {scale_labels(scale)}"
-        )
+        raise CanonicalError(f"{where}: {label!r} is not in the scale {scale_labels(scale)}")
     return value
 
 
@@ -193,8 +191,10 @@ def inspection_save_canonical(
 
     inspection = existing or Inspection(force=force, programme=data["programme"], pillar=pillar)
     inspection.grading_scale = scale
-    inspection.title = title or inspection.title or " ".join(
-        part for part in (data["programme"], pillar, "–", force.name) if part
+    inspection.title = (
+        title
+        or inspection.title
+        or " ".join(part for part in (data["programme"], pillar, "–", force.name) if part)
     )
     for name, value in inspection_fields.items():
         setattr(inspection, name, value)
@@ -244,7 +244,10 @@ def inspection_save_canonical(
         by_reference[reference] = finding
 
     if existing is not None:
-        kept = {item.get("reference") or ref for item, ref in zip(data["findings"], references, strict=False)}
+        kept = {
+            item.get("reference") or ref
+            for item, ref in zip(data["findings"], references, strict=False)
+        }
         inspection.findings.exclude(reference__in=kept).filter(actions__isnull=True).delete()
         inspection.follow_up_reviews.filter(status=FollowUpReview.Status.PROPOSED).delete()
 

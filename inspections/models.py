@@ -159,7 +159,8 @@ class Inspection(models.Model):
         ordering = ["-published", "force__name", "programme"]
         constraints = [
             models.UniqueConstraint(
-                fields=["force", "programme", "pillar"], name="inspection_unique_per_force_programme"
+                fields=["force", "programme", "pillar"],
+                name="inspection_unique_per_force_programme",
             ),
             models.CheckConstraint(
                 condition=Q(grading_scale__in=GradingScale.values),

@@ -73,7 +73,9 @@ class JudgmentFactory(factory.django.DjangoModelFactory):
 
     inspection = factory.SubFactory(InspectionFactory)
     number = factory.Sequence(lambda n: n + 1)
-    question = factory.LazyAttribute(lambda j: f"How effective is the force at question {j.number}?")
+    question = factory.LazyAttribute(
+        lambda j: f"How effective is the force at question {j.number}?"
+    )
     grade = "good"
 
 

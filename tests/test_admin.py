@@ -22,20 +22,25 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-OUR_MODELS = [m for m in admin.site._registry if m._meta.app_label in ("inspections",
-                                                                         "improvements")]
+OUR_MODELS = [
+    m for m in admin.site._registry if m._meta.app_label in ("inspections", "improvements")
+]
 
 
 def grow(inspection, judgment, force, n):
     """Add n of everything: findings, actions, updates, evidence, memberships, reviews."""
     for _ in range(n):
-        finding = FindingFactory(judgment=judgment, inspection=inspection,
-                                 reference=f"Q1-AFI-{Finding.objects.count() + 100}")
+        finding = FindingFactory(
+            judgment=judgment,
+            inspection=inspection,
+            reference=f"Q1-AFI-{Finding.objects.count() + 100}",
+        )
         action = ActionFactory(finding=finding)
         action.contributors.add(UserFactory())
         update = ProgressUpdateFactory(action=action)
-        Evidence.objects.create(action=action, update=update, link="https://example.org/e",
-                                uploaded_by=action.owner)
+        Evidence.objects.create(
+            action=action, update=update, link="https://example.org/e", uploaded_by=action.owner
+        )
         MembershipFactory(force=force)
         other = InspectionFactory(force=force)
         JudgmentFactory(inspection=other, number=0)
@@ -104,15 +109,19 @@ def test_inspectors_see_inspections_and_actions(client, inspector, action):
     FollowUpReviewFactory(inspection=action.finding.inspection)
     client.force_login(inspector)
     for model in (Inspection, Judgment, Finding, FollowUpReview, Action, Membership):
-        for target in urls_for(model, first_objects(action.finding.inspection).get(model)
-                               or model.objects.first()):
+        for target in urls_for(
+            model, first_objects(action.finding.inspection).get(model) or model.objects.first()
+        ):
             assert client.get(target).status_code == 200, target
 
 
 def test_history_pages_answer(client, inspector, action):
     client.force_login(inspector)
-    for model, obj in [(Action, action), (Finding, action.finding),
-                       (Judgment, action.finding.judgment)]:
+    for model, obj in [
+        (Action, action),
+        (Finding, action.finding),
+        (Judgment, action.finding.judgment),
+    ]:
         info = model._meta.app_label, model._meta.model_name
         url = reverse("admin:{}_{}_history".format(*info), args=[obj.pk])
         assert client.get(url).status_code == 200
@@ -129,7 +138,7 @@ def test_csv_export_action(client, inspector, action):
 
 
 def test_csv_export_writes_formulas_as_text(client, inspector, action):
-    action.title = "=HYPERLINK(\"http://evil\")"
+    action.title = '=HYPERLINK("http://evil")'
     action.save()
     client.force_login(inspector)
     url = reverse("admin:improvements_action_changelist")
@@ -140,8 +149,14 @@ def test_csv_export_writes_formulas_as_text(client, inspector, action):
 def test_search_and_filters(client, inspector, action):
     client.force_login(inspector)
     url = reverse("admin:inspections_finding_changelist")
-    response = client.get(url, {"q": action.finding.reference, "kind": "area_for_improvement",
-                                "inspection__force__id__exact": action.finding.inspection.force_id})
+    response = client.get(
+        url,
+        {
+            "q": action.finding.reference,
+            "kind": "area_for_improvement",
+            "inspection__force__id__exact": action.finding.inspection.force_id,
+        },
+    )
     assert response.status_code == 200
     assert action.finding.reference in response.content.decode()
 
@@ -155,6 +170,8 @@ def test_staff_without_admin_rights_are_sent_to_login(client, owner):
 def test_inspectors_cannot_change_actions_or_the_progress_log(client, inspector, action):
     client.force_login(inspector)
     info = ("improvements", "action")
-    response = client.post(reverse("admin:{}_{}_delete".format(*info), args=[action.pk]), {"post": "yes"})
+    response = client.post(
+        reverse("admin:{}_{}_delete".format(*info), args=[action.pk]), {"post": "yes"}
+    )
     assert response.status_code == 403
     assert Action.objects.filter(pk=action.pk).exists()

@@ -149,9 +149,7 @@ def test_upload_preview_correct_and_confirm_saves_what_the_preview_showed(inspec
     # Grades are limited to the scale (plus "ungraded").
     assert form.selects[grades[0]] == ["", *EXPECTED["grading_scale"]]
     assert fields["inspection-overall_grade"] == "Requires improvement"
-    texts = [
-        fields[f"findings-{i}-text"] for i in range(int(fields["findings-INITIAL_FORMS"]))
-    ]
+    texts = [fields[f"findings-{i}-text"] for i in range(int(fields["findings-INITIAL_FORMS"]))]
     assert texts == [f["text"] for f in EXPECTED["findings"]]
     assert len(texts) == 8
     assert fields["reviews-0-keep"] == "on"
@@ -197,7 +195,11 @@ def test_findings_can_be_removed_added_and_moved(inspector_client):
     assert saved["findings"] == [
         {**source[7], "question": 1},
         *source[1:5],
-        {"kind": "cause_of_concern", "question": 3, "text": "A cause of concern the parser missed."},
+        {
+            "kind": "cause_of_concern",
+            "question": 3,
+            "text": "A cause of concern the parser missed.",
+        },
         *source[5:7],
     ]
     assert saved["follow_up_reviews"] == []
@@ -362,8 +364,14 @@ def test_removing_a_cause_of_concern_but_not_its_recommendation_is_an_error(
     data = json.loads(json.dumps(EXPECTED))
     data["findings"] = [
         {"kind": "cause_of_concern", "question": 3, "text": "A concern.", "reference": "Q3-COC-1"},
-        {"kind": "recommendation", "question": 3, "text": "Do this immediately.",
-         "reference": "Q3-REC-1", "parent": "Q3-COC-1", "deadline": "immediately"},
+        {
+            "kind": "recommendation",
+            "question": 3,
+            "text": "Do this immediately.",
+            "reference": "Q3-REC-1",
+            "parent": "Q3-COC-1",
+            "deadline": "immediately",
+        },
         *data["findings"],
     ]
     payload = {"data": data, "warnings": ["a warning"], "filename": "x.txt", "user": inspector.pk}

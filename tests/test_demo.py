@@ -9,8 +9,11 @@ from django.core.management.base import CommandError
 
 from improvements.models import Action, Status
 
-EXPECTED = Path(__file__).resolve().parent.parent / "inspections" / "data" / (
-    "staffordshire-peel-effectiveness-2015.expected.json"
+EXPECTED = (
+    Path(__file__).resolve().parent.parent
+    / "inspections"
+    / "data"
+    / ("staffordshire-peel-effectiveness-2015.expected.json")
 )
 
 pytestmark = pytest.mark.django_db

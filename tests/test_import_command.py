@@ -156,7 +156,11 @@ def test_the_force_is_matched_to_an_existing_one(alpha):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("notes.txt", "Minutes of the meeting\n\nNothing about inspections here.\n", "not an inspection report"),
+        (
+            "notes.txt",
+            "Minutes of the meeting\n\nNothing about inspections here.\n",
+            "not an inspection report",
+        ),
         ("empty.txt", "", "empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary data"),
         ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "not a readable PDF"),

@@ -75,12 +75,12 @@ def test_recommendation_parent_must_be_a_cause_of_concern_of_the_same_inspection
     FindingFactory(judgment=judgment, kind="recommendation", parent=cause, reference="R1")
 
     with pytest.raises(ValidationError, match="cause of concern"):
-        FindingFactory(judgment=judgment, kind="recommendation", parent=alpha_finding,
-                       reference="R2")
+        FindingFactory(
+            judgment=judgment, kind="recommendation", parent=alpha_finding, reference="R2"
+        )
     other_cause = FindingFactory(kind=Finding.Kind.CAUSE_OF_CONCERN)
     with pytest.raises(ValidationError, match="same inspection"):
-        FindingFactory(judgment=judgment, kind="recommendation", parent=other_cause,
-                       reference="R3")
+        FindingFactory(judgment=judgment, kind="recommendation", parent=other_cause, reference="R3")
     # Only recommendations have a parent, enforced by the database itself.
     with refused():
         Finding.objects.filter(pk=alpha_finding.pk).update(parent=cause)

@@ -69,11 +69,15 @@ def test_a_due_date_change_rearms_the_reminders(action, mailoutbox):
     assert Reminder.objects.filter(rule__name="Due in 7 days").count() == 2
 
 
-@pytest.mark.parametrize("status", [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED,
-                                    Status.COMPLETED])
+@pytest.mark.parametrize(
+    "status", [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED, Status.COMPLETED]
+)
 def test_closed_actions_get_nothing(action, status, mailoutbox):
-    extra = {"signed_off_by": action.lead, "signed_off_at": "2027-01-01T10:00Z"} \
-        if status == Status.SIGNED_OFF else {}
+    extra = (
+        {"signed_off_by": action.lead, "signed_off_at": "2027-01-01T10:00Z"}
+        if status == Status.SIGNED_OFF
+        else {}
+    )
     Action.objects.filter(pk=action.pk).update(status=status, due_date=WED, **extra)
     assert run(WED)["sent"] == 0
     assert mailoutbox == []
@@ -90,8 +94,12 @@ def test_one_recipient_with_five_due_actions_gets_one_email_listing_five(
     alpha_finding, owner, mailoutbox
 ):
     actions = [
-        ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=7),
-                      title=f"Task number {n}")
+        ActionFactory(
+            finding=alpha_finding,
+            owner=owner,
+            due_date=WED + timedelta(days=7),
+            title=f"Task number {n}",
+        )
         for n in range(5)
     ]
     result = run(WED)
@@ -119,12 +127,23 @@ def test_overdue_repeats_weekly_and_escalates_to_the_lead(action, owner, manager
 def test_the_review_reminder_lists_only_actions_in_scope(alpha_inspection, owner, mailoutbox):
     in_scope_j = JudgmentFactory(inspection=alpha_inspection, number=3)
     other_j = JudgmentFactory(inspection=alpha_inspection, number=4)
-    inside = ActionFactory(finding=FindingFactory(judgment=in_scope_j, reference="Q3-AFI-1"),
-                           owner=owner, title="Inside the scope", due_date=WED + timedelta(90))
-    outside = ActionFactory(finding=FindingFactory(judgment=other_j, reference="Q4-AFI-1"),
-                            owner=owner, title="Outside the scope", due_date=WED + timedelta(90))
-    review = FollowUpReviewFactory(inspection=alpha_inspection, evidence_due=WED + timedelta(28),
-                                   status=FollowUpReview.Status.SCHEDULED)
+    inside = ActionFactory(
+        finding=FindingFactory(judgment=in_scope_j, reference="Q3-AFI-1"),
+        owner=owner,
+        title="Inside the scope",
+        due_date=WED + timedelta(90),
+    )
+    outside = ActionFactory(
+        finding=FindingFactory(judgment=other_j, reference="Q4-AFI-1"),
+        owner=owner,
+        title="Outside the scope",
+        due_date=WED + timedelta(90),
+    )
+    review = FollowUpReviewFactory(
+        inspection=alpha_inspection,
+        evidence_due=WED + timedelta(28),
+        status=FollowUpReview.Status.SCHEDULED,
+    )
     review.judgments.add(in_scope_j)
     result = run(WED)
     assert result["recipients"] == 1
@@ -191,8 +210,9 @@ def test_bad_date_is_a_clear_error():
         call_command("send_reminders", "--date", "31/12/2027")
 
 
-def test_sweep_query_count_does_not_grow_with_actions(alpha_finding, owner,
-                                                      django_assert_max_num_queries):
+def test_sweep_query_count_does_not_grow_with_actions(
+    alpha_finding, owner, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -204,8 +224,11 @@ def test_sweep_query_count_does_not_grow_with_actions(alpha_finding, owner,
     ActionFactory(finding=alpha_finding, owner=owner, due_date=WED + timedelta(days=7))
     small = count(WED)
     for n in range(30):
-        ActionFactory(finding=alpha_finding, owner=owner,
-                      due_date=WED + timedelta(days=14 + 7) + timedelta(days=n % 3))
+        ActionFactory(
+            finding=alpha_finding,
+            owner=owner,
+            due_date=WED + timedelta(days=14 + 7) + timedelta(days=n % 3),
+        )
     assert count(WED + timedelta(days=7)) <= small + 1
 
 

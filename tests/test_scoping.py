@@ -8,8 +8,17 @@ from inspections.models import Finding, FollowUpReview, Force, Inspection, Judgm
 
 from .factories import FollowUpReviewFactory, ProgressUpdateFactory
 
-SCOPED = [Force, Membership, Inspection, Judgment, Finding, FollowUpReview, Action,
-          ProgressUpdate, Evidence]
+SCOPED = [
+    Force,
+    Membership,
+    Inspection,
+    Judgment,
+    Finding,
+    FollowUpReview,
+    Action,
+    ProgressUpdate,
+    Evidence,
+]
 
 
 @pytest.fixture

@@ -114,7 +114,11 @@ def test_available_moves_depend_on_the_user(action, owner, manager, staff):
     at_status(action, Status.COMPLETED)
     assert {m.target for m in available_moves(owner, action)} == set()
     assert {m.target for m in available_moves(manager, action)} == {
-        Status.SIGNED_OFF, Status.RETURNED, Status.CANCELLED, Status.SUPERSEDED}
+        Status.SIGNED_OFF,
+        Status.RETURNED,
+        Status.CANCELLED,
+        Status.SUPERSEDED,
+    }
     assert available_moves(staff, action) == []
 
 
@@ -185,10 +189,12 @@ def test_due_date_move_needs_a_reason_and_is_kept_in_history(action, manager, ow
 
     new_due = action.due_date + timedelta(days=30)
     with pytest.raises(ValidationError):
-        services.action_reassign(action=action, by=manager, owner=owner, lead=None,
-                                 due_date=new_due)
-    services.action_reassign(action=action, by=manager, owner=owner, lead=None,
-                             due_date=new_due, reason="Partner delay")
+        services.action_reassign(
+            action=action, by=manager, owner=owner, lead=None, due_date=new_due
+        )
+    services.action_reassign(
+        action=action, by=manager, owner=owner, lead=None, due_date=new_due, reason="Partner delay"
+    )
     action.refresh_from_db()
     assert action.due_date == new_due
     assert "Partner delay" in action.history.first().history_change_reason
@@ -197,8 +203,9 @@ def test_due_date_move_needs_a_reason_and_is_kept_in_history(action, manager, ow
 
 def test_reassign_is_for_managers_only(action, owner, staff):
     with pytest.raises(MoveRefused):
-        services.action_reassign(action=action, by=owner, owner=staff, lead=None,
-                                 due_date=action.due_date)
+        services.action_reassign(
+            action=action, by=owner, owner=staff, lead=None, due_date=action.due_date
+        )
 
 
 def test_finding_submitted_only_when_all_actions_signed_off(action, manager):
@@ -230,7 +237,9 @@ def test_two_people_saving_at_once(alpha_finding, owner, manager):
         try:
             barrier.wait()
             services.progress_update_add(
-                action=Action.objects.get(pk=action.pk), by=user, text=text,
+                action=Action.objects.get(pk=action.pk),
+                by=user,
+                text=text,
                 expected_version=version,
             )
             results.append("ok")
@@ -239,8 +248,10 @@ def test_two_people_saving_at_once(alpha_finding, owner, manager):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=save, args=(u, t)) for u, t in
-               [(owner, "from owner"), (manager, "from manager")]]
+    threads = [
+        threading.Thread(target=save, args=(u, t))
+        for u, t in [(owner, "from owner"), (manager, "from manager")]
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -26,8 +26,7 @@ def test_the_beat_schedule_names_registered_tasks():
 
 
 @pytest.mark.django_db
-def test_delivery_is_enqueued_after_commit(action, django_capture_on_commit_callbacks,
-                                           monkeypatch):
+def test_delivery_is_enqueued_after_commit(action, django_capture_on_commit_callbacks, monkeypatch):
     Action.objects.filter(pk=action.pk).update(due_date=WED + timedelta(days=7))
     queued = []
     monkeypatch.setattr(tasks.reminders_deliver, "delay", lambda *a: queued.append(a))

@@ -26,7 +26,9 @@ def url(name, *args):
 @pytest.fixture
 def evidence(action, owner):
     services.progress_update_add(
-        action=action, by=owner, text="With a file",
+        action=action,
+        by=owner,
+        text="With a file",
         evidence_file=SimpleUploadedFile("plan.pdf", PDF),
     )
     return Evidence.objects.get(action=action)
@@ -45,9 +47,12 @@ def action_urls(action):
 
 def test_anonymous_users_are_sent_to_login(client, action, evidence):
     for target in [
-        url("action-list"), url("action-detail", action.pk), url("inspection-list"),
+        url("action-list"),
+        url("action-detail", action.pk),
+        url("inspection-list"),
         url("inspection-detail", action.finding.inspection_id),
-        url("finding-action-create", action.finding_id), url("evidence-download", evidence.pk),
+        url("finding-action-create", action.finding_id),
+        url("evidence-download", evidence.pk),
     ]:
         response = client.get(target)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], target
@@ -71,7 +76,9 @@ def test_it_checks_ownership_other_forces_get_404(client, outsider, action, evid
     assert ProgressUpdate.objects.filter(action=action).count() == 1
     # and the lists do not show it
     assert action.title not in client.get(url("action-list") + "?scope=all").content.decode()
-    assert action.finding.inspection.title not in client.get(url("inspection-list")).content.decode()
+    assert (
+        action.finding.inspection.title not in client.get(url("inspection-list")).content.decode()
+    )
 
 
 def test_staff_who_are_not_owner_or_contributor_get_403_on_changes(client, staff, action):
@@ -86,8 +93,9 @@ def test_staff_who_are_not_owner_or_contributor_get_403_on_changes(client, staff
 def test_a_contributor_may_update(client, staff, action):
     action.contributors.add(staff)
     client.force_login(staff)
-    response = client.post(url("action-update", action.pk),
-                           {"text": "Helped", "version": action.version})
+    response = client.post(
+        url("action-update", action.pk), {"text": "Helped", "version": action.version}
+    )
     assert response.status_code == 302
     assert ProgressUpdate.objects.get().author == staff
 
@@ -96,9 +104,13 @@ def test_owner_adds_an_update_with_a_file_and_a_status_change(client, owner, act
     client.force_login(owner)
     response = client.post(
         url("action-update", action.pk),
-        {"text": "Started", "status": Status.IN_PROGRESS, "version": action.version,
-         "evidence_file": SimpleUploadedFile("minutes.pdf", PDF),
-         "evidence_description": "Minutes"},
+        {
+            "text": "Started",
+            "status": Status.IN_PROGRESS,
+            "version": action.version,
+            "evidence_file": SimpleUploadedFile("minutes.pdf", PDF),
+            "evidence_description": "Minutes",
+        },
     )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -111,8 +123,9 @@ def test_owner_adds_an_update_with_a_file_and_a_status_change(client, owner, act
 
 def test_an_empty_update_shows_an_error_and_stores_nothing(client, owner, action):
     client.force_login(owner)
-    response = client.post(url("action-update", action.pk), {"text": "  ",
-                                                             "version": action.version})
+    response = client.post(
+        url("action-update", action.pk), {"text": "  ", "version": action.version}
+    )
     assert response.status_code == 400
     assert "Enter what has been done" in response.content.decode()
     assert "govuk-error-summary" in response.content.decode()
@@ -121,8 +134,10 @@ def test_an_empty_update_shows_an_error_and_stores_nothing(client, owner, action
 
 def test_a_script_in_an_update_is_shown_as_text(client, owner, action):
     client.force_login(owner)
-    client.post(url("action-update", action.pk),
-                {"text": "<script>alert('x')</script>", "version": action.version})
+    client.post(
+        url("action-update", action.pk),
+        {"text": "<script>alert('x')</script>", "version": action.version},
+    )
     page = client.get(url("action-detail", action.pk)).content.decode()
     assert "<script>alert(" not in page
     assert "&lt;script&gt;alert(" in page
@@ -130,14 +145,21 @@ def test_a_script_in_an_update_is_shown_as_text(client, owner, action):
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("evidence.pdf", b"MZ\x90\x00\x03" + b"\x00" * 64),
-     ("evidence.pdf", b"<html><script>alert(1)</script></html>")],
+    [
+        ("evidence.pdf", b"MZ\x90\x00\x03" + b"\x00" * 64),
+        ("evidence.pdf", b"<html><script>alert(1)</script></html>"),
+    ],
 )
 def test_disguised_files_are_refused(client, owner, action, name, content):
     client.force_login(owner)
-    response = client.post(url("action-update", action.pk), {
-        "text": "See file", "version": action.version,
-        "evidence_file": SimpleUploadedFile(name, content)})
+    response = client.post(
+        url("action-update", action.pk),
+        {
+            "text": "See file",
+            "version": action.version,
+            "evidence_file": SimpleUploadedFile(name, content),
+        },
+    )
     assert response.status_code == 400
     assert "not a real PDF" in response.content.decode()
     assert not ProgressUpdate.objects.exists() and not Evidence.objects.exists()
@@ -147,12 +169,14 @@ def test_manager_signs_off_and_owner_cannot(client, owner, manager, action):
     Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
     action.refresh_from_db()
     client.force_login(owner)
-    response = client.post(url("action-decide", action.pk),
-                           {"decision": Status.SIGNED_OFF, "version": action.version})
+    response = client.post(
+        url("action-decide", action.pk), {"decision": Status.SIGNED_OFF, "version": action.version}
+    )
     assert response.status_code == 403
     client.force_login(manager)
-    response = client.post(url("action-decide", action.pk),
-                           {"decision": Status.SIGNED_OFF, "version": action.version})
+    response = client.post(
+        url("action-decide", action.pk), {"decision": Status.SIGNED_OFF, "version": action.version}
+    )
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.SIGNED_OFF and action.signed_off_by == manager
@@ -162,8 +186,9 @@ def test_manager_who_owns_the_action_gets_a_clear_error(client, manager, action)
     Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED, owner=manager)
     action.refresh_from_db()
     client.force_login(manager)
-    response = client.post(url("action-decide", action.pk),
-                           {"decision": Status.SIGNED_OFF, "version": action.version})
+    response = client.post(
+        url("action-decide", action.pk), {"decision": Status.SIGNED_OFF, "version": action.version}
+    )
     assert response.status_code == 400
     assert "someone else must sign it off" in response.content.decode()
     action.refresh_from_db()
@@ -172,8 +197,9 @@ def test_manager_who_owns_the_action_gets_a_clear_error(client, manager, action)
 
 def test_an_illegal_move_is_a_form_error_not_a_500(client, manager, action):
     client.force_login(manager)
-    response = client.post(url("action-decide", action.pk),
-                           {"decision": Status.SIGNED_OFF, "version": action.version})
+    response = client.post(
+        url("action-decide", action.pk), {"decision": Status.SIGNED_OFF, "version": action.version}
+    )
     assert response.status_code == 400
     assert "cannot be moved" in response.content.decode()
 
@@ -181,8 +207,9 @@ def test_an_illegal_move_is_a_form_error_not_a_500(client, manager, action):
 def test_return_needs_a_reason(client, manager, action):
     Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
     client.force_login(manager)
-    response = client.post(url("action-decide", action.pk),
-                           {"decision": Status.RETURNED, "version": action.version})
+    response = client.post(
+        url("action-decide", action.pk), {"decision": Status.RETURNED, "version": action.version}
+    )
     assert response.status_code == 400
     assert "Give a reason" in response.content.decode()
 
@@ -203,8 +230,9 @@ def test_the_second_of_two_saves_is_told_and_keeps_its_text(client, owner, manag
     version = action.version
     services.progress_update_add(action=action, by=manager, text="First", expected_version=version)
     client.force_login(owner)
-    response = client.post(url("action-update", action.pk),
-                           {"text": "My careful words", "version": version})
+    response = client.post(
+        url("action-update", action.pk), {"text": "My careful words", "version": version}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Someone else changed this action" in body
@@ -224,11 +252,17 @@ def test_evidence_download_rechecks_access(client, owner, outsider, evidence):
 
 def test_my_actions_lists_mine_open_first_by_due_date(client, owner, action, alpha_finding):
     today = timezone.localdate()
-    soon = ActionFactory(finding=alpha_finding, owner=owner, title="Soon",
-                         due_date=today + timedelta(days=2))
+    soon = ActionFactory(
+        finding=alpha_finding, owner=owner, title="Soon", due_date=today + timedelta(days=2)
+    )
     ActionFactory(finding=alpha_finding, title="Someone else's")
-    done = ActionFactory(finding=alpha_finding, owner=owner, title="Finished",
-                         due_date=today - timedelta(days=100), status=Status.CANCELLED)
+    done = ActionFactory(
+        finding=alpha_finding,
+        owner=owner,
+        title="Finished",
+        due_date=today - timedelta(days=100),
+        status=Status.CANCELLED,
+    )
     client.force_login(owner)
     page = list(client.get(url("action-list")).context["actions"])
     assert page == [soon, action, done]
@@ -270,8 +304,9 @@ def test_action_list_query_count_is_the_same_for_1_and_50(client, owner, action,
 
 def test_action_page_query_count_does_not_grow_with_the_log(client, owner, action):
     client.force_login(owner)
-    services.progress_update_add(action=action, by=owner, text="one",
-                                 evidence_link="https://example.org/1")
+    services.progress_update_add(
+        action=action, by=owner, text="one", evidence_link="https://example.org/1"
+    )
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
@@ -280,8 +315,12 @@ def test_action_page_query_count_does_not_grow_with_the_log(client, owner, actio
 
     before = count()
     for n in range(10):
-        services.progress_update_add(action=Action.objects.get(pk=action.pk), by=owner,
-                                     text=f"more {n}", evidence_link="https://example.org/2")
+        services.progress_update_add(
+            action=Action.objects.get(pk=action.pk),
+            by=owner,
+            text=f"more {n}",
+            evidence_link="https://example.org/2",
+        )
     assert count() == before
 
 
@@ -304,18 +343,29 @@ def test_manager_adds_an_action_to_a_finding(client, manager, owner, alpha_findi
     target = url("finding-action-create", alpha_finding.pk)
     response = client.post(target, {"title": "", "priority": "medium"})
     assert response.status_code == 400
-    response = client.post(target, {
-        "title": "New work", "owner": owner.pk,
-        "due_date": (timezone.localdate() + timedelta(days=30)).isoformat(),
-        "priority": "high"})
+    response = client.post(
+        target,
+        {
+            "title": "New work",
+            "owner": owner.pk,
+            "due_date": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            "priority": "high",
+        },
+    )
     assert response.status_code == 302
     assert Action.objects.get(title="New work").owner == owner
 
 
 def test_owner_choices_are_limited_to_the_force(client, manager, outsider, alpha_finding):
     client.force_login(manager)
-    response = client.post(url("finding-action-create", alpha_finding.pk), {
-        "title": "Sneaky", "owner": outsider.pk,
-        "due_date": timezone.localdate().isoformat(), "priority": "high"})
+    response = client.post(
+        url("finding-action-create", alpha_finding.pk),
+        {
+            "title": "Sneaky",
+            "owner": outsider.pk,
+            "due_date": timezone.localdate().isoformat(),
+            "priority": "high",
+        },
+    )
     assert response.status_code == 400
     assert not Action.objects.filter(title="Sneaky").exists()

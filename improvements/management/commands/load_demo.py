@@ -20,8 +20,7 @@ class Command(BaseCommand):
         counts = demo_counts()
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo loaded: "
-                + ", ".join(f"{value} {name}" for name, value in counts.items())
+                "Demo loaded: " + ", ".join(f"{value} {name}" for name, value in counts.items())
             )
         )
         self.stdout.write("Demo logins (username / password):")

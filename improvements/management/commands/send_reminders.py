@@ -32,8 +32,12 @@ class Command(BaseCommand):
             quiet = contextlib.redirect_stdout(sys.stderr) if json else contextlib.nullcontext()
             with quiet:
                 sent, failed = self._deliver_all(day, recipients)
-        counts = {"sent": sent, "failed": failed, "skipped": result.skipped,
-                  "recipients": len(recipients)}
+        counts = {
+            "sent": sent,
+            "failed": failed,
+            "skipped": result.skipped,
+            "recipients": len(recipients),
+        }
 
         if json:
             self.stdout.write(json_module.dumps(counts))

@@ -88,7 +88,9 @@ class Command(BaseCommand):
             help="Apply a re-import that differs from the stored inspection.",
         )
 
-    def handle(self, *args, path, force=None, dry_run=False, as_json=False, update=False, **options):
+    def handle(
+        self, *args, path, force=None, dry_run=False, as_json=False, update=False, **options
+    ):
         # With --json, stdout carries the JSON and nothing else.
         info = self.stderr if as_json else self.stdout
         try:
