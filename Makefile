@@ -14,6 +14,7 @@ run: setup ## Set up, load the Staffordshire demo and run web, worker and beat
 
 test: setup system-deps ## Set up and run the whole test suite
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	DEBUG=false SECRET_KEY=make-test-check-only $(PY) manage.py check
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
