@@ -67,3 +67,8 @@ def test_service_navigation_depends_on_role(client, owner, manager, inspector):
     client.force_login(inspector)
     page = client.get("/actions/").content.decode()
     assert 'href="/board/national/"' in page and 'href="/admin/"' in page
+
+
+def test_inspectors_start_at_the_national_board(client, inspector):
+    client.force_login(inspector)
+    assert client.get("/").url == reverse("boards:national")
