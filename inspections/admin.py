@@ -1,12 +1,69 @@
 """The inspectors' admin: inspections with judgments and findings inline."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
-from django.utils import timezone
 from django.utils.text import Truncator
 
 from .admin_utils import CachedChoicesMixin, ScopedAdmin, ScopedHistoryAdmin
 from .models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
+from .services import DECISIONS, check_inspectorate_move, finding_inspectorate_decide
+
+
+class FindingAdminForm(forms.ModelForm):
+    """The inspectorate's decision is a move through ``inspections.services``, not a
+    free edit of the status."""
+
+    decision = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "No decision"),
+            ("discharge", "Discharge"),
+            ("return", "Return to the force"),
+            ("supersede", "Mark superseded"),
+        ],
+        help_text="Discharge needs the force to have submitted evidence. Return and "
+        "supersede need a reason.",
+    )
+    decision_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    class Meta:
+        model = Finding
+        # The admin's fieldsets decide what is shown; these are the editable fields.
+        fields = [
+            "inspection",
+            "judgment",
+            "kind",
+            "reference",
+            "text",
+            "position",
+            "parent",
+            "deadline",
+            "deadline_date",
+            "repeats",
+        ]
+
+    def __init__(self, *args, request_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_user = request_user
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision and self.instance.pk:
+            try:
+                check_inspectorate_move(
+                    finding=Finding.objects.get(pk=self.instance.pk),
+                    to=DECISIONS[decision],
+                    by=self.request_user,
+                    reason=cleaned.get("decision_reason", ""),
+                )
+            except ValidationError as exc:
+                self.add_error("decision", exc)
+        elif decision:
+            self.add_error("decision", "Save the finding before recording a decision")
+        return cleaned
 
 
 def _inspection_id(request):
@@ -60,7 +117,7 @@ class FindingInline(CachedChoicesMixin, admin.StackedInline):
     fk_name = "inspection"
     extra = 0
     fields = [
-        ("reference", "kind", "judgment", "status"),
+        ("reference", "kind", "judgment"),
         "text",
         ("parent", "deadline", "deadline_date"),
     ]
@@ -152,17 +209,37 @@ class FindingAdmin(ScopedHistoryAdmin):
     list_select_related = ["inspection__force", "judgment"]
     search_fields = ["reference", "text", "inspection__force__name"]
     autocomplete_fields = ["inspection", "judgment", "parent", "repeats"]
-    readonly_fields = ["status_changed_by", "status_changed_at"]
+    form = FindingAdminForm
+    readonly_fields = ["status", "status_reason", "status_changed_by", "status_changed_at"]
+    actions = [*ScopedHistoryAdmin.actions, "discharge_selected"]
     inlines = []  # improvements.admin adds the read-only actions inline
     fieldsets = [
         (None, {"fields": ["inspection", "judgment", "kind", "reference", "text", "position"]}),
         ("Recommendation", {"fields": ["parent", "deadline", "deadline_date"]}),
         (
             "Inspectorate status",
-            {"fields": ["status", "status_reason", "status_changed_by", "status_changed_at"]},
+            {
+                "fields": [
+                    "status",
+                    "status_reason",
+                    "status_changed_by",
+                    "status_changed_at",
+                    "decision",
+                    "decision_reason",
+                ]
+            },
         ),
         (None, {"fields": ["repeats"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request_user=request.user, **kw)
+
+        return RequestForm
 
     @admin.display(description="Finding", ordering="text")
     def short_text(self, obj):
@@ -181,10 +258,31 @@ class FindingAdmin(ScopedHistoryAdmin):
         return obj.judgment.label
 
     def save_model(self, request, obj, form, change):
-        if change and "status" in form.changed_data:
-            obj.status_changed_by = request.user
-            obj.status_changed_at = timezone.now()
         super().save_model(request, obj, form, change)
+        decision = form.cleaned_data.get("decision")
+        if decision:
+            finding_inspectorate_decide(
+                finding=obj,
+                to=DECISIONS[decision],
+                by=request.user,
+                reason=form.cleaned_data.get("decision_reason", ""),
+            )
+
+    @admin.action(description="Discharge selected findings (evidence submitted)")
+    def discharge_selected(self, request, queryset):
+        done, refused = 0, []
+        for finding in queryset.select_related("inspection"):
+            try:
+                finding_inspectorate_decide(
+                    finding=finding, to=Finding.Status.DISCHARGED, by=request.user
+                )
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{finding.reference}: {exc.messages[0]}")
+        if done:
+            self.message_user(request, f"{done} finding(s) discharged.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
 
 
 @admin.register(FollowUpReview)
