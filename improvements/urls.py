@@ -19,5 +19,6 @@ urlpatterns = [
         name="finding-action-create",
     ),
     path("findings/<int:pk>/submit/", views.finding_submit, name="finding-submit"),
+    path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
     path("account/reminders/", views.reminder_preferences, name="reminder-preferences"),
 ]

@@ -11,13 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from inspections.models import FollowUpReview
 from inspections.roles import user_is_any_manager, user_is_inspector, user_is_manager_of
 
-from . import selectors, services
+from . import boards, selectors, services
 from .filters import ActionFilter
 from .forms import (
     ActionCreateForm,
@@ -326,3 +327,25 @@ def reminder_preferences(request):
         messages.success(request, "Your reminder preferences are saved.")
         return redirect("improvements:reminder-preferences")
     return render(request, "improvements/reminder_preferences.html", {"form": form})
+
+
+# --- Follow-up reviews -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_detail(request, pk: int):
+    """A follow-up review: its scope, readiness per finding, and the evidence pack."""
+    reviews = FollowUpReview.objects.for_user(request.user).select_related("inspection__force")
+    review = get_object_or_404(boards.reviews_with_readiness(reviews), pk=pk)
+    return render(
+        request,
+        "improvements/review_detail.html",
+        {
+            "review": review,
+            "inspection": review.inspection,
+            "judgments": review.judgments.order_by("number"),
+            "findings": boards.review_findings(review),
+            "can_download_pack": boards.user_can_see_review_pack(request.user, review),
+        },
+    )

@@ -79,6 +79,11 @@ def test_officer_pages(page):
     page.goto(f"/inspections/{inspection.pk}/")
     assert_accessible(page)
 
+    # The follow-up review's readiness page, from the inspection page.
+    page.get_by_role("link", name="Readiness").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up review")
+    assert_accessible(page)
+
 
 def test_manager_pages(page):
     completed = Action.objects.get(title=AWAITING_SIGN_OFF)
