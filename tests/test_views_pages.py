@@ -72,3 +72,14 @@ def test_service_navigation_depends_on_role(client, owner, manager, inspector):
 def test_inspectors_start_at_the_national_board(client, inspector):
     client.force_login(inspector)
     assert client.get("/").url == reverse("boards:national")
+
+
+def test_reminder_preferences_opt_out(client, owner):
+    from improvements.models import ReminderPreference
+
+    client.force_login(owner)
+    page = client.get("/actions/").content.decode()
+    assert 'href="/account/reminders/"' in page
+    response = client.post("/account/reminders/", {"opt_out": "True"})
+    assert response.status_code == 302
+    assert ReminderPreference.objects.get(user=owner).opt_out is True
