@@ -206,6 +206,9 @@ class FindingRow:
         return Finding.Status(self.status).label
 
 
+FINDING_ROWS_LISTED = 40
+
+
 @dataclass
 class QuestionRow:
     judgment: Judgment
@@ -236,6 +239,19 @@ class InspectionProgress:
     @property
     def finding_rows(self) -> list[FindingRow]:
         return [row for question in self.questions for row in question.finding_rows]
+
+    @property
+    def listed_finding_rows(self) -> list[FindingRow]:
+        """The findings most in need of attention first (red, amber, green, done), at
+        most ``FINDING_ROWS_LISTED``: the page stays the same size however many
+        findings an inspection has; the inspection page lists them all."""
+        order = {RAG.RED: 0, RAG.AMBER: 1, RAG.GREEN: 2, RAG.COMPLETE: 3, RAG.CLOSED: 4}
+        rows = sorted(self.finding_rows, key=lambda row: order.get(row.worst_rag, 5))
+        return rows[:FINDING_ROWS_LISTED]
+
+    @property
+    def unlisted_findings(self) -> int:
+        return max(0, len(self.finding_rows) - FINDING_ROWS_LISTED)
 
 
 def _progress_counts(today: date) -> dict:
