@@ -71,8 +71,13 @@ def previous_working_day(day: date) -> date:
 
 
 def send_horizon(day: date) -> date:
-    """The last owed date that a run on a working day sends: everything up to (not
-    including) the next working day. Runs on other days send nothing new."""
+    """The last owed date that a run on ``day`` sends. On a working day: everything up
+    to (not including) the next working day, so that what falls on a weekend or a bank
+    holiday goes out the working day before. On other days: only up to that day, which
+    is normally nothing new (the working day before sent it) but catches up a run that
+    was missed."""
+    if not is_working_day(day):
+        return day
     nxt = day + timedelta(days=1)
     while not is_working_day(nxt):
         nxt += timedelta(days=1)
@@ -203,8 +208,6 @@ def _owed_weekly(rule, start, horizon):
 
 def owed(day: date, rules=None):
     """Everything owed up to ``day`` that a run on ``day`` should send."""
-    if not is_working_day(day):
-        return  # the working day before sent it; the next one catches up if it did not
     horizon = send_horizon(day)
     start = day - timedelta(days=CATCH_UP_DAYS)
     rules = list(rules if rules is not None else ReminderRule.objects.filter(active=True))

@@ -166,6 +166,13 @@ def test_weekend_reminders_go_out_on_the_friday(action, mailoutbox):
     assert run(date(2027, 3, 6))["sent"] == 0
 
 
+def test_a_weekend_run_catches_up_what_was_missed(action, mailoutbox):
+    saturday = date(2027, 3, 6)
+    due_in(action, 5, from_day=saturday)  # "due in 7 days" owed since Thursday
+    assert run(saturday)["sent"] == 1
+    assert run(date(2027, 3, 8))["sent"] == 0  # Monday: already sent
+
+
 def test_bank_holidays_count():
     assert not reminders.is_working_day(date(2027, 12, 27))  # Christmas substitute day
     # Easter 2027: Good Friday 26 March, Easter Monday 29 March
