@@ -30,7 +30,24 @@ PDF_LAYOUT = {
     "detect_vertical": False,
 }
 
-BULLET_RE = re.compile(r"^(?:[•●▪■◦‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8\uf0fc]|\(cid:\d+\))\s*(.*)$")
+# Bullet glyphs as PDF-to-text tools write them; an ASCII "-" or "*" counts only when a
+# space follows (a plain-text rendering of a list), never a dash inside prose.
+BULLET_RE = re.compile(
+    r"^(?:[•●▪■◦‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8\uf0fc]|\(cid:\d+\)|[-*](?=\s))\s*(.*)$"
+)
+# Typographic ligatures that PDF extraction leaves in words ("ﬁndings"): a rendering
+# artefact, not the report's text.
+LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
 DIGITS_RE = re.compile(r"^\d{1,3}$")
 HYPHENS = ("-", "\u2010")
@@ -167,6 +184,7 @@ def clean_lines(text: str) -> list[Line]:
 
 def _split(text: str) -> list[Line]:
     text = ZERO_WIDTH_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(LIGATURES)
     lines: list[Line] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         for index, part in enumerate(raw.split("\f")):
