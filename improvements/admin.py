@@ -1,10 +1,18 @@
-"""Actions, progress and evidence in the admin: read-only for inspectors."""
+"""Actions, progress and evidence in the admin: read-only. Actions change only through
+the pages' services (the workflow, sign-off, reassignment); the progress log and evidence
+never change at all."""
 
 from django.contrib import admin
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from inspections.admin import FindingAdmin
-from inspections.admin_utils import ReadOnlyInline, ScopedAdmin, ScopedHistoryAdmin
+from inspections.admin_utils import (
+    ReadOnlyInline,
+    ScopedAdmin,
+    ScopedHistoryAdmin,
+    users_visible_to,
+)
 
 from .models import (
     RAG,
@@ -86,6 +94,17 @@ class ActionAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_rag()
 
+    # Every change to an action is a workflow move or a reassignment, made on the
+    # action's page through the services: the admin shows, it does not write.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="Finding", ordering="finding__reference")
     def finding_reference(self, obj):
         return obj.finding.reference
@@ -108,6 +127,9 @@ class ProgressUpdateAdmin(ScopedAdmin):
     list_select_related = ["action", "author"]
     search_fields = ["text", "action__title"]
 
+    def has_add_permission(self, request):
+        return False  # an update is written by its author, on the action's page
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -127,12 +149,36 @@ class EvidenceAdmin(ScopedAdmin):
     search_fields = ["description", "original_name", "link", "sha256"]
     readonly_fields = ["sha256", "size", "content_type", "original_name", "file"]
 
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceOwnerOnly:
+    """Configuration of the whole service: its administrators (superusers) only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_add_permission = has_module_permission
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(ServiceOwnerOnly, SimpleHistoryAdmin):
     list_display = [
         "name",
         "anchor",
@@ -180,9 +226,12 @@ class ReminderAdmin(ScopedAdmin):
 
 
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(admin.ModelAdmin):
+class ReminderPreferenceAdmin(ServiceOwnerOnly, admin.ModelAdmin):
     list_display = ["user", "opt_out"]
     list_filter = ["opt_out"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user__in=users_visible_to(request.user))

@@ -12,6 +12,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -24,6 +25,8 @@ from inspections.models import Finding, ForceScopedQuerySet
 
 STALE_AFTER_DAYS = 30
 AMBER_WITHIN_DAYS = 14
+DUE_SOON_DAYS = 30
+MAX_OFFSET_DAYS = 3650
 
 
 class Status(models.TextChoices):
@@ -87,16 +90,83 @@ def rag_expression(today=None):
     )
 
 
+# --- The predicates: each written once, here -------------------------------------------
+# Boards count with them (``Count(filter=...)``), reminders select with them, exports and
+# services ask them. ``prefix`` lets a query from a parent (``"actions__"``) reuse them.
+
+
+def live_q(prefix: str = "") -> Q:
+    """Open: not yet signed off, cancelled or superseded (a completed action is live: it
+    waits for sign-off). Every "open" figure on every page and email is this."""
+    return Q(**{f"{prefix}status__in": OPEN_STATUSES})
+
+
+def working_q(prefix: str = "") -> Q:
+    """Live and still the owner's to do (not waiting for a manager)."""
+    return Q(**{f"{prefix}status__in": WORKING_STATUSES})
+
+
+def overdue_q(today, prefix: str = "") -> Q:
+    return working_q(prefix) & Q(**{f"{prefix}due_date__lt": today})
+
+
+def due_soon_q(today, days: int = DUE_SOON_DAYS, prefix: str = "") -> Q:
+    return working_q(prefix) & Q(
+        **{f"{prefix}due_date__gte": today, f"{prefix}due_date__lte": today + timedelta(days)}
+    )
+
+
+def stale_q(now=None) -> Q:
+    """No progress for 30 days; needs ``with_activity()`` (the ``activity_at`` alias)."""
+    stale_before = (now or timezone.now()) - timedelta(days=STALE_AFTER_DAYS)
+    return working_q() & Q(activity_at__lt=stale_before)
+
+
+def awaiting_sign_off_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": Status.COMPLETED})
+
+
+def in_review_scope_q(review, prefix: str = "") -> Q:
+    """In a follow-up review's scope: the finding is named, or its question is."""
+    review = getattr(review, "pk", review)
+    return Q(**{f"{prefix}finding__follow_up_reviews": review}) | Q(
+        **{f"{prefix}finding__judgment__follow_up_reviews": review}
+    )
+
+
 class ActionQuerySet(ForceScopedQuerySet):
     force_path = "finding__inspection__force"
 
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
+    def live(self):
+        return self.filter(live_q())
+
+    open = live
+
+    def working(self):
+        return self.filter(working_q())
+
+    def overdue(self, today=None):
+        return self.filter(overdue_q(today or timezone.localdate()))
+
+    def due_soon(self, today=None, days: int = DUE_SOON_DAYS):
+        return self.filter(due_soon_q(today or timezone.localdate(), days))
+
+    def stale(self, now=None):
+        return self.with_activity().filter(stale_q(now))
+
+    def awaiting_sign_off(self):
+        return self.filter(awaiting_sign_off_q())
+
+    def in_review_scope(self, review):
+        return self.filter(
+            pk__in=Action.objects.filter(in_review_scope_q(review)).values("pk")
+        )
+
+    def with_activity(self):
+        return self.alias(activity_at=Coalesce(F("last_update_at"), F("created_at")))
 
     def with_rag(self, today=None):
-        return self.alias(activity_at=Coalesce(F("last_update_at"), F("created_at"))).annotate(
-            current_rag=rag_expression(today)
-        )
+        return self.with_activity().annotate(current_rag=rag_expression(today))
 
     def owned_or_contributed_by(self, user):
         return self.filter(
@@ -174,6 +244,14 @@ class Action(models.Model):
                 condition=Q(signed_off_by__isnull=True) | ~Q(signed_off_by=F("owner")),
                 name="action_owner_cannot_sign_off",
             ),
+            # Four eyes: whoever marked it complete (the owner, or a manager on the
+            # owner's behalf) is not the one who signs it off.
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True)
+                | Q(completed_by__isnull=True)
+                | ~Q(signed_off_by=F("completed_by")),
+                name="action_completer_cannot_sign_off",
+            ),
             models.CheckConstraint(condition=~Q(title=""), name="action_title_not_blank"),
         ]
 
@@ -200,6 +278,10 @@ class Action(models.Model):
         return RAG(self.rag).label
 
     @property
+    def force_id(self) -> int:
+        return self.finding.inspection.force_id
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -207,19 +289,67 @@ class Action(models.Model):
     def is_overdue(self) -> bool:
         return self.status in WORKING_STATUSES and self.due_date < timezone.localdate()
 
+    def integrity_errors(self) -> dict[str, str]:
+        if self._state.adding or self.pk is None:
+            return {}
+        stored = Action._base_manager.filter(pk=self.pk).values("status", "finding_id").first()
+        if stored is None:
+            return {}
+        if stored["status"] in CLOSED_STATUSES:
+            return {"__all__": "This action is closed: it can no longer be changed."}
+        if stored["finding_id"] != self.finding_id:
+            return {"finding": "An action cannot move to another finding."}
+        return {}
+
+    def clean(self):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+
 
 class AppendOnlyQuerySet(ForceScopedQuerySet):
+    """The progress log and evidence: rows are added, never changed or removed, whatever
+    the path (a queryset, the base manager, a bulk upsert). PostgreSQL refuses the same
+    in triggers, against raw SQL too."""
+
     force_path = "action__finding__inspection__force"
 
-    def update(self, **kwargs):
-        raise ValidationError("Progress updates cannot be edited; add a correction instead.")
+    def _refuse(self, *args, **kwargs):
+        raise ValidationError(self.model.REFUSAL)
 
-    def delete(self):
-        raise ValidationError("Progress updates cannot be deleted; add a correction instead.")
+    update = delete = bulk_update = _refuse
+
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:
+            self._refuse()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
-class ProgressUpdate(models.Model):
+class AppendOnlyModel(models.Model):
+    REFUSAL = "This record cannot be changed or deleted; add a new one instead."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(self.REFUSAL)
+        super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, *args, **kwargs):
+        # Every save that names a primary key (``Model(pk=3).save()``, ``loaddata``)
+        # tries an UPDATE first: refuse it when the row exists, insert otherwise.
+        if base_qs.filter(pk=pk_val).exists():
+            raise ValidationError(self.REFUSAL)
+        return False
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.REFUSAL)
+
+
+class ProgressUpdate(AppendOnlyModel):
     """The progress log. Append-only: a correction is a new update referring to the old."""
+
+    REFUSAL = "Progress updates cannot be edited or deleted; add a correction instead."
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
     author = models.ForeignKey(
@@ -242,6 +372,7 @@ class ProgressUpdate(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["action", "-created_at"], name="update_action_time")]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="update_text_not_blank"),
@@ -251,21 +382,14 @@ class ProgressUpdate(models.Model):
         return f"{self.author} on {self.created_at:%d %b %Y}: {self.text[:60]}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("Progress updates cannot be edited; add a correction instead.")
         if self.corrects_id and self.corrects.action_id != self.action_id:
             raise ValidationError({"corrects": "A correction must be on the same action."})
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Progress updates cannot be deleted; add a correction instead.")
 
+class Evidence(AppendOnlyModel):
+    REFUSAL = "Evidence cannot be changed or deleted; add new evidence instead."
 
-class EvidenceQuerySet(ForceScopedQuerySet):
-    force_path = "action__finding__inspection__force"
-
-
-class Evidence(models.Model):
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
     update = models.ForeignKey(
         ProgressUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
@@ -281,11 +405,13 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
 
-    objects = EvidenceQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        base_manager_name = "objects"
         verbose_name_plural = "evidence"
         constraints = [
             models.CheckConstraint(
@@ -327,16 +453,22 @@ class ReminderRule(models.Model):
     name = models.CharField(max_length=200, unique=True)
     anchor = models.CharField(max_length=20, choices=Anchor.choices)
     offset_days = models.IntegerField(
-        default=0, help_text="Days from the anchor; negative is before it."
+        default=0,
+        validators=[MinValueValidator(-MAX_OFFSET_DAYS), MaxValueValidator(MAX_OFFSET_DAYS)],
+        help_text=f"Days from the anchor; negative is before it (at most {MAX_OFFSET_DAYS}).",
     )
     audience = models.CharField(max_length=20, choices=Audience.choices)
     repeat_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Repeat every so many days after the first; blank: once."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_OFFSET_DAYS)],
+        help_text="Repeat every so many days after the first; blank: once.",
     )
     mandatory = models.BooleanField(
         default=False, help_text="Mandatory reminders are sent even to users who opted out."
     )
     active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["anchor", "offset_days", "pk"]
@@ -344,6 +476,11 @@ class ReminderRule(models.Model):
             models.CheckConstraint(
                 condition=Q(repeat_days__isnull=True) | Q(repeat_days__gt=0),
                 name="reminder_rule_repeat_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_days__gte=-MAX_OFFSET_DAYS, offset_days__lte=MAX_OFFSET_DAYS)
+                & (Q(repeat_days__isnull=True) | Q(repeat_days__lte=MAX_OFFSET_DAYS)),
+                name="reminder_rule_offsets_bounded",
             ),
         ]
 

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inspections.models import Finding
-from inspections.roles import user_is_manager_of
+from inspections.models import Finding, Membership
+from inspections.services import check_finding_move, finding_move
 
 from .evidence import validate_evidence_file
-from .models import Action, Evidence, ProgressUpdate, Status
-from .workflow import MoveRefused, check_move
+from .models import CLOSED_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+from .workflow import MoveRefused, check_move, check_open, user_may_manage
 
 
 class StaleAction(Exception):
@@ -40,8 +40,14 @@ def _claim(action: Action, expected_version: int | None, *, by, reason: str = ""
     the ordinary save that follows writes the change history with who and why.
     """
     version = action.version if expected_version is None else expected_version
-    rows = Action.objects.filter(pk=action.pk, version=version).update(version=F("version") + 1)
+    rows = (
+        Action.objects.filter(pk=action.pk, version=version)
+        .exclude(status__in=CLOSED_STATUSES)
+        .update(version=F("version") + 1)
+    )
     if rows != 1:
+        action.refresh_from_db(fields=["status"])
+        check_open(action)
         raise StaleAction()
     for name, value in changes.items():
         setattr(action, name, value)
@@ -57,16 +63,26 @@ def _claim(action: Action, expected_version: int | None, *, by, reason: str = ""
         action.__dict__.pop("skip_history_when_saving", None)
 
 
-def _log(action: Action, by, text: str, now) -> ProgressUpdate:
-    """Append to the progress log with the status and RAG the action now has."""
+CLOSED_RAG = {Status.SIGNED_OFF: RAG.COMPLETE, Status.CANCELLED: RAG.CLOSED}
+
+
+def _log(action: Action, by, text: str, now, status: str | None = None) -> ProgressUpdate:
+    """Append to the progress log with the status and RAG the action has (or, for a
+    closing move, is about to have: the log is written before the action closes, since
+    a closed action accepts nothing more, its log included)."""
+    status = status or action.status
+    if status in CLOSED_STATUSES:
+        rag = CLOSED_RAG.get(status, RAG.CLOSED)
+    else:
+        rag = Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk)
     return ProgressUpdate.objects.create(
-        action=action,
-        author=by,
-        text=text,
-        status_after=action.status,
-        rag_after=Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk),
-        created_at=now,
+        action=action, author=by, text=text, status_after=status, rag_after=rag, created_at=now
     )
+
+
+def _require_member(force_id: int, user, field: str) -> None:
+    if user is not None and not Membership.objects.filter(force_id=force_id, user=user).exists():
+        raise ValidationError({field: "Choose someone who is a member of the force"})
 
 
 @transaction.atomic
@@ -82,6 +98,13 @@ def action_create(
     priority: str = "medium",
     contributors=(),
 ) -> Action:
+    force_id = finding.inspection.force_id
+    if not user_may_manage(by, Action(finding=finding)):
+        raise MoveRefused("Only a manager of the force can add an action.")
+    _require_member(force_id, owner, "owner")
+    _require_member(force_id, lead, "lead")
+    for person in contributors:
+        _require_member(force_id, person, "contributors")
     action = Action(
         finding=finding,
         title=title,
@@ -136,6 +159,7 @@ def progress_update_add(
     at=None,
 ) -> ProgressUpdate:
     """Log progress, optionally moving the status and attaching one piece of evidence."""
+    check_open(action)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Enter what has been done"})
@@ -146,8 +170,14 @@ def progress_update_add(
         changes.update(_status_changes(move.target, by, now))
     changes["last_update_at"] = now
     reason = f"Status: {Status(changes['status']).label}" if "status" in changes else ""
+    closing = changes.get("status") in CLOSED_STATUSES
+    if closing:
+        if evidence_file is not None or evidence_link:
+            raise ValidationError("Attach evidence before the action is closed, not with it")
+        update = _log(action, by, text, now, status=changes["status"])
     _claim(action, expected_version, by=by, reason=reason, **changes)
-    update = _log(action, by, text, now)
+    if not closing:
+        update = _log(action, by, text, now)
     if evidence_file is not None:
         evidence_from_upload(
             action=action,
@@ -244,8 +274,11 @@ def action_reassign(
     expected_version: int | None = None,
 ) -> Action:
     """A manager changes the owner, the lead or the due date (a moved date needs a reason)."""
-    if not user_is_manager_of(by, action.finding.inspection.force_id):
+    if not user_may_manage(by, action):
         raise MoveRefused("Only a manager of the force can reassign an action.")
+    check_open(action)
+    _require_member(action.force_id, owner, "owner")
+    _require_member(action.force_id, lead, "lead")
     reason = (reason or "").strip()
     notes = []
     if owner.pk != action.owner_id:
@@ -280,25 +313,18 @@ def action_reassign(
 
 @transaction.atomic
 def finding_submit_evidence(*, finding, by):
-    """The force tells the inspectorate a finding is answered: all actions signed off."""
-    if not user_is_manager_of(by, finding.inspection.force_id):
-        raise MoveRefused("Only a manager of the force can submit a finding.")
-    if finding.status not in (Finding.Status.OPEN, Finding.Status.RETURNED):
-        raise MoveRefused(f"This finding is already “{finding.get_status_display()}”.")
+    """The force tells the inspectorate a finding is answered: all actions signed off.
+    The move itself is the finding workflow's (``inspections.services``)."""
+    try:
+        check_finding_move(finding=finding, to=Finding.Status.EVIDENCE_SUBMITTED, by=by)
+    except ValidationError as exc:
+        raise MoveRefused(exc.messages[0] + ".") from exc
     actions = finding.actions.exclude(status__in=[Status.CANCELLED, Status.SUPERSEDED])
     if not actions.exists():
         raise MoveRefused("Add an action to the finding first.")
     if actions.exclude(status=Status.SIGNED_OFF).exists():
         raise MoveRefused("Every action must be signed off before the finding is submitted.")
-    finding.status = Finding.Status.EVIDENCE_SUBMITTED
-    finding.status_changed_by = by
-    finding.status_changed_at = timezone.now()
-    finding.status_reason = ""
-    finding._history_user = by
-    finding.save(
-        update_fields=["status", "status_changed_by", "status_changed_at", "status_reason"]
-    )
-    return finding
+    return finding_move(finding=finding, to=Finding.Status.EVIDENCE_SUBMITTED, by=by)
 
 
 action_reassign.alters_data = True

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import reminders
-from .tasks_boards import snapshots_record
+from .boards.tasks import snapshots_record
 
 log = logging.getLogger(__name__)
 

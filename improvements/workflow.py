@@ -1,4 +1,4 @@
-"""The action status workflow (DESIGN.md §4): one explicit map of allowed moves and who
+"""The action status workflow (docs/architecture.md): one explicit map of allowed moves and who
 may make each. Services consult it; pages list ``available_moves`` from it; nothing
 else decides whether a move is legal."""
 
@@ -14,7 +14,8 @@ from .models import OPEN_STATUSES, Status
 PARTICIPANT = "participant"  # the owner, a contributor or a manager of the force
 OWNER = "owner"  # the owner (or a manager of the force on the owner's behalf)
 MANAGER = "manager"  # a manager of the force
-MANAGER_NOT_OWNER = "manager_not_owner"  # a manager of the force who is not the owner
+# a manager of the force who is neither the owner nor whoever marked it complete
+MANAGER_NOT_OWNER = "manager_not_owner"
 
 
 @dataclass(frozen=True)
@@ -51,21 +52,38 @@ class MoveRefused(Exception):
     """An illegal move or a user who may not make it; the message is for the user."""
 
 
+def user_may_manage(user, action) -> bool:
+    """A manager of the action's force: the one "may manage" check for an action."""
+    return user_is_manager_of(user, action.force_id)
+
+
 def user_is_participant(user, action) -> bool:
-    if action.owner_id == user.pk or user_is_manager_of(user, action.finding.inspection.force_id):
+    if action.owner_id == user.pk or user_may_manage(user, action):
         return True
     return action.contributors.filter(pk=user.pk).exists()
 
 
+def _is_second_pair_of_eyes(user, action) -> bool:
+    return user.pk not in (action.owner_id, action.completed_by_id)
+
+
 def user_may(user, action, who: str) -> bool:
-    is_manager = user_is_manager_of(user, action.finding.inspection.force_id)
+    is_manager = user_may_manage(user, action)
     if who == MANAGER:
         return is_manager
     if who == MANAGER_NOT_OWNER:
-        return is_manager and action.owner_id != user.pk
+        return is_manager and _is_second_pair_of_eyes(user, action)
     if who == OWNER:
         return is_manager or action.owner_id == user.pk
     return user_is_participant(user, action)
+
+
+def check_open(action) -> None:
+    """Closed actions (signed off, cancelled, superseded) accept no writes at all."""
+    if not action.is_open:
+        raise MoveRefused(
+            f"This action is “{action.get_status_display()}”: it can no longer be changed"
+        )
 
 
 def check_move(user, action, target: str) -> Move:
@@ -79,6 +97,8 @@ def check_move(user, action, target: str) -> Move:
     if not user_may(user, action, move.who):
         if move.who == MANAGER_NOT_OWNER and action.owner_id == user.pk:
             raise MoveRefused("You own this action, so someone else must sign it off")
+        if move.who == MANAGER_NOT_OWNER and action.completed_by_id == user.pk:
+            raise MoveRefused("You marked this action complete, so someone else must sign it off")
         raise MoveRefused(
             {
                 MANAGER: "Only a manager of the force can do that",

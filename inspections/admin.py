@@ -1,12 +1,14 @@
 """The inspectors' admin: inspections with judgments and findings inline."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.text import Truncator
 
-from .admin_utils import CachedChoicesMixin, ScopedAdmin, ScopedHistoryAdmin
+from .admin_utils import CachedChoicesMixin, ManagedHistoryAdmin, ScopedHistoryAdmin
 from .models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
 from .services import DECISIONS, check_inspectorate_move, finding_inspectorate_decide
 
@@ -72,7 +74,7 @@ def _inspection_id(request):
 
 
 @admin.register(Force)
-class ForceAdmin(ScopedAdmin):
+class ForceAdmin(ScopedHistoryAdmin):
     list_display = ["name", "slug", "kind", "inspection_count", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -98,7 +100,7 @@ class ForceAdmin(ScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedHistoryAdmin):
+class MembershipAdmin(ManagedHistoryAdmin):
     list_display = ["user", "force", "role"]
     list_filter = ["force", "role"]
     list_select_related = ["user", "force"]
@@ -139,7 +141,7 @@ class FindingInline(CachedChoicesMixin, admin.StackedInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ScopedAdmin):
+class InspectionAdmin(ScopedHistoryAdmin):
     change_list_template = "admin/inspections/inspection/change_list.html"
     list_display = ["title", "force", "programme", "pillar", "overall_grade", "published"]
     list_filter = ["force", "programme", "grading_scale"]
@@ -194,6 +196,24 @@ class JudgmentAdmin(ScopedHistoryAdmin):
     list_select_related = ["inspection__force"]
     search_fields = ["question", "inspection__force__name", "inspection__programme"]
     autocomplete_fields = ["inspection"]
+
+    def get_queryset(self, request):
+        # Labels name the inspection and its force (autocomplete lists every force's).
+        return super().get_queryset(request).select_related("inspection__force")
+
+    def get_search_results(self, request, queryset, search_term):
+        """"Q2" (or "overall") finds question 2 of every inspection in view, beside the
+        text search; the rest of the words still narrow by force or programme."""
+        words = search_term.split()
+        numbers = []
+        for word in list(words):
+            match = re.fullmatch(r"(?i)q(\d{1,2})|overall", word)
+            if match:
+                numbers.append(int(match.group(1) or 0))
+                words.remove(word)
+        if numbers:
+            queryset = queryset.filter(number__in=numbers)
+        return super().get_search_results(request, queryset, " ".join(words))
 
 
 @admin.register(Finding)
@@ -285,13 +305,50 @@ class FindingAdmin(ScopedHistoryAdmin):
             self.message_user(request, line, messages.WARNING)
 
 
+class FollowUpReviewAdminForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpReview
+        fields = [
+            "inspection",
+            "title",
+            "note",
+            "judgments",
+            "findings",
+            "evidence_due",
+            "review_date",
+            "status",
+            "outcome",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        inspection = cleaned.get("inspection") or getattr(self.instance, "inspection", None)
+        if inspection is not None:
+            probe = FollowUpReview(inspection=inspection)
+            errors = probe.scope_errors(cleaned.get("judgments") or [], cleaned.get("findings") or [])
+            for name, message in errors.items():
+                self.add_error(name, message)
+        return cleaned
+
+
 @admin.register(FollowUpReview)
-class FollowUpReviewAdmin(ScopedAdmin):
+class FollowUpReviewAdmin(ScopedHistoryAdmin):
+    form = FollowUpReviewAdminForm
     list_display = ["title", "force", "evidence_due", "review_date", "status"]
     list_filter = ["inspection__force", "inspection__programme", "status"]
     list_select_related = ["inspection__force"]
     search_fields = ["title", "note", "inspection__force__name"]
     autocomplete_fields = ["inspection", "judgments", "findings"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # On a saved review, the scope pickers offer only its own inspection's rows.
+        review_id = _inspection_id(request)
+        if review_id and str(review_id).isdigit():
+            inspection = FollowUpReview.objects.for_user(request.user).filter(pk=review_id)
+            kwargs["queryset"] = db_field.related_model.objects.for_user(request.user).filter(
+                inspection__in=inspection.values("inspection_id")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="Force", ordering="inspection__force__name")
     def force(self, obj):

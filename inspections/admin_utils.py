@@ -1,11 +1,24 @@
-"""Admin helpers shared by both apps: scoped querysets, CSV export, cached choices."""
+"""Admin helpers shared by both apps: scoping on every path (lists, filters, form
+choices, history views), CSV export, cached choices.
+
+The admin is a path like any other: every queryset it shows, every choice it offers and
+validates, and every history record it opens goes through ``for_user``.
+"""
 
 import csv
 
 from django.contrib import admin
-from django.contrib.admin.utils import display_for_field, label_for_field, lookup_field
+from django.contrib.admin.utils import (
+    display_for_field,
+    get_fields_from_path,
+    label_for_field,
+    lookup_field,
+    unquote,
+)
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
@@ -42,8 +55,34 @@ def export_as_csv(modeladmin, request, queryset):
     return response
 
 
+def users_visible_to(user):
+    """People a user may pick or see: inspectors see everyone; others, the members of
+    their own forces."""
+    from .models import Membership
+    from .roles import user_is_inspector
+
+    User = get_user_model()
+    if user_is_inspector(user):
+        return User.objects.all()
+    forces = Membership.objects.for_user(user).values("force_id")
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(force_id__in=forces).values("user_id")
+    )
+
+
+def scoped_choices(related_model, user):
+    """The rows of ``related_model`` that ``user`` may choose in a form."""
+    if related_model is get_user_model():
+        return users_visible_to(user)
+    manager = related_model._default_manager
+    if hasattr(manager, "for_user"):
+        return manager.for_user(user)
+    return manager.all()
+
+
 class ScopedAdmin(admin.ModelAdmin):
-    """Every admin list and form goes through the same force scoping as the pages."""
+    """Every admin list, filter, form choice and detail goes through the same force
+    scoping as the pages: an object outside it is a 404, as on the pages."""
 
     actions = [export_as_csv]
     # Django 6 assumes https for scheme-less URLs; say so now (no deprecation warning).
@@ -54,9 +93,79 @@ class ScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """A filter on a relation lists only what the scoped rows refer to, never every
+        force's names."""
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and get_fields_from_path(self.model, item)[-1].is_relation:
+                item = (item, admin.RelatedOnlyFieldListFilter)
+            filters.append(item)
+        return filters
+
+    def get_object(self, request, object_id, from_field=None):
+        # A malformed id is "not found", never a 500.
+        try:
+            return super().get_object(request, object_id, from_field)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
 
 class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    """For models whose changes are kept (judgments, findings, actions, memberships)."""
+    """For models whose changes are kept. The history views look the object up through
+    the scoped queryset (another force's object is a 404), and history is read-only:
+    ``SIMPLE_HISTORY_REVERT_DISABLED`` hides the revert button, and a POST to a history
+    record is refused here, so no revert can go around a workflow."""
+
+    def _scoped_object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(str(object_id)))
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._scoped_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._scoped_object_or_404(request, object_id)
+        if not str(version_id).isdigit():
+            raise Http404("No such history record.")
+        if not self.model.history.filter(pk=version_id, id=obj.pk).exists():
+            raise Http404("No such history record.")
+        if request.method != "GET":
+            raise PermissionDenied("History is read-only: records cannot be reverted.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ManagedHistoryAdmin(ScopedHistoryAdmin):
+    """For rows only a force's managers (and inspectors) may administer (memberships):
+    a force user sees, and chooses, only the forces they manage, so nobody can make
+    themselves a member or manager of another force."""
+
+    def get_queryset(self, request):
+        from .roles import user_is_inspector
+
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if user_is_inspector(request.user):
+            return queryset
+        return queryset.managed_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from .models import Force
+        from .roles import user_is_inspector
+
+        if db_field.related_model is Force and not user_is_inspector(request.user):
+            kwargs["queryset"] = Force.objects.managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CachedChoicesMixin:

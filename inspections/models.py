@@ -8,13 +8,14 @@ admin and reminder recipient lists all start from it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .roles import user_is_inspector
+from .roles import user_is_inspector, user_roles
 
 
 class Grade(models.TextChoices):
@@ -61,6 +62,16 @@ def scale_labels(scale: str) -> list[str]:
     return [Grade(value).label for value in SCALE_GRADES[scale]]
 
 
+def changed_fields(instance, fields) -> set[str]:
+    """Which of ``fields`` differ from the stored row (empty for a new row)."""
+    if instance._state.adding or instance.pk is None:
+        return set()
+    stored = type(instance)._base_manager.filter(pk=instance.pk).values(*fields).first()
+    if stored is None:
+        return set()
+    return {name for name in fields if stored[name] != getattr(instance, name)}
+
+
 class ForceScopedQuerySet(models.QuerySet):
     """A queryset that knows the path from its model to the owning force."""
 
@@ -74,8 +85,29 @@ class ForceScopedQuerySet(models.QuerySet):
         forces = Membership.objects.filter(user=user).values("force_id")
         return self.filter(**{f"{self.force_path}__in": forces})
 
+    def managed_by(self, user):
+        """The "may manage" form of ``for_user``: rows of the forces ``user`` manages.
+        Inspectors read every force but manage none."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        managed = [force_id for force_id, role in user_roles(user).items() if role == "manager"]
+        return self.filter(**{f"{self.force_path}__in": managed})
+
     def for_force(self, force):
         return self.filter(**{self.force_path: getattr(force, "pk", force)})
+
+    def visible_to_column(self, user_column: str):
+        """Rows where the user named by ``user_column`` (a path from this model to a user
+        id, e.g. ``"owner"``) may still see the row: a member of its force, or an
+        inspector. The same rule as ``for_user``, as a join, so that a set-based query
+        (the reminder sweep) can ask it of thousands of rows at once."""
+        member = Membership.objects.filter(
+            user_id=models.OuterRef(user_column), force_id=models.OuterRef(self.force_path)
+        )
+        inspector = get_user_model().objects.filter(
+            pk=models.OuterRef(user_column), is_active=True
+        ).filter(Q(is_superuser=True) | Q(groups__name=settings.INSPECTORS_GROUP))
+        return self.filter(models.Exists(member) | models.Exists(inspector))
 
 
 class ForceQuerySet(ForceScopedQuerySet):
@@ -90,6 +122,7 @@ class Force(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POLICE)
+    history = HistoricalRecords()
 
     objects = ForceQuerySet.as_manager()
 
@@ -152,6 +185,7 @@ class Inspection(models.Model):
     report_url = models.URLField(max_length=500, blank=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
 
     objects = InspectionQuerySet.as_manager()
 
@@ -183,6 +217,23 @@ class Inspection(models.Model):
     @property
     def grades(self) -> list[str]:
         return SCALE_GRADES[self.grading_scale]
+
+    def integrity_errors(self) -> dict[str, str]:
+        if "force_id" in changed_fields(self, ["force_id"]) and self.findings.exists():
+            return {
+                "force": "An inspection with findings cannot move to another force: its "
+                "findings and the work on them belong to the force inspected."
+            }
+        return {}
+
+    def clean(self):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
 
     @property
     def overall(self):
@@ -221,9 +272,18 @@ class Judgment(models.Model):
                 fields=["inspection", "number"], name="judgment_one_per_inspection_question"
             ),
             models.CheckConstraint(condition=_scale_check(), name="judgment_grade_in_scale"),
+            # The target of findings' composite foreign key (inspection_id, judgment_id):
+            # on PostgreSQL a finding's question is always of the finding's inspection.
+            models.UniqueConstraint(fields=["inspection", "id"], name="judgment_inspection_id"),
         ]
 
     def __str__(self):
+        # Names its inspection: pickers list every force's judgments side by side.
+        label = "Overall" if self.number == 0 else f"Q{self.number}"
+        return f"{self.inspection} – {label}: {self.get_grade_display() or 'ungraded'}"
+
+    @property
+    def short_label(self) -> str:
         label = "Overall" if self.number == 0 else f"Q{self.number}"
         return f"{label}: {self.get_grade_display() or 'ungraded'}"
 
@@ -231,16 +291,24 @@ class Judgment(models.Model):
     def label(self) -> str:
         return "Overall" if self.number == 0 else f"Question {self.number}"
 
-    def clean(self):
+    def integrity_errors(self) -> dict[str, str]:
+        errors = {}
+        if "inspection_id" in changed_fields(self, ["inspection_id"]):
+            errors["inspection"] = "A judgment cannot move to another inspection."
         if self.inspection_id and self.grade and self.grade not in self.inspection.grades:
-            raise ValidationError(
-                {
-                    "grade": f"“{self.get_grade_display()}” is not a grade of the "
-                    f"{self.inspection.get_grading_scale_display()} scale."
-                }
+            errors["grade"] = (
+                f"“{self.get_grade_display()}” is not a grade of the "
+                f"{self.inspection.get_grading_scale_display()} scale."
             )
+        return errors
+
+    def clean(self):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        if "inspection_id" in changed_fields(self, ["inspection_id"]):
+            raise ValidationError({"inspection": "A judgment cannot move to another inspection."})
         if self.inspection_id:
             self.grading_scale = self.inspection.grading_scale
         super().save(*args, **kwargs)
@@ -335,6 +403,8 @@ class Finding(models.Model):
                 condition=Q(parent__isnull=True) | Q(kind="recommendation"),
                 name="finding_only_recommendations_have_parent",
             ),
+            # The target of the composite foreign key (inspection_id, parent_id).
+            models.UniqueConstraint(fields=["inspection", "id"], name="finding_inspection_id"),
         ]
 
     def __str__(self):
@@ -343,6 +413,11 @@ class Finding(models.Model):
     def integrity_errors(self) -> dict[str, str]:
         """Rules across rows that a CHECK constraint cannot express."""
         errors = {}
+        if "inspection_id" in changed_fields(self, ["inspection_id"]):
+            errors["inspection"] = (
+                "A finding cannot move to another inspection: its actions, progress log "
+                "and evidence belong to the force inspected."
+            )
         if (
             self.judgment_id
             and self.inspection_id
@@ -406,6 +481,7 @@ class FollowUpReview(models.Model):
     review_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     outcome = models.TextField(blank=True)
+    history = HistoricalRecords(m2m_fields=[judgments, findings])
 
     objects = FollowUpReviewQuerySet.as_manager()
 
@@ -422,6 +498,30 @@ class FollowUpReview(models.Model):
 
     def __str__(self):
         return self.title
+
+    def integrity_errors(self) -> dict[str, str]:
+        if "inspection_id" in changed_fields(self, ["inspection_id"]):
+            return {"inspection": "A follow-up review cannot move to another inspection."}
+        return {}
+
+    def clean(self):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+    def scope_errors(self, judgments, findings) -> dict[str, str]:
+        """A review's scope belongs to its inspection: questions and findings of another
+        inspection (another force's, perhaps) are refused."""
+        errors = {}
+        if any(j.inspection_id != self.inspection_id for j in judgments):
+            errors["judgments"] = "Every question in scope must belong to the review's inspection."
+        if any(f.inspection_id != self.inspection_id for f in findings):
+            errors["findings"] = "Every finding in scope must belong to the review's inspection."
+        return errors
 
     def scope_findings(self):
         """Findings named in scope, and every finding under a question in scope."""

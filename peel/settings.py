@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "simple_history",
     "inspections",
     "improvements",
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -267,3 +268,6 @@ LOGGING = {
 
 # Demo and test helpers read these; they are not needed in production.
 INSPECTORS_GROUP = "Inspectors"
+# History is read-only: a revert would go around the workflows (the admin also refuses
+# a POST to a history record).
+SIMPLE_HISTORY_REVERT_DISABLED = True

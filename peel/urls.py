@@ -12,6 +12,6 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("board/", include("improvements.board_urls")),
+    path("board/", include("improvements.boards.urls")),
     path("", include("improvements.urls")),
 ]

@@ -2,10 +2,15 @@
 (Alpha); a user of another force (Beta). Alpha and Beta each have an inspection with a
 finding and an action."""
 
+import datetime
 import importlib
+import os
+import zoneinfo
 
 import pytest
+import time_machine
 from django.apps import apps as global_apps
+from django.conf import settings as django_settings
 
 from inspections.models import Membership
 
@@ -18,6 +23,41 @@ from .factories import (
     MembershipFactory,
     UserFactory,
 )
+
+
+def _suite_today():
+    """The moment PEEL_TEST_TODAY names, or None. A bare date (2027-01-25) means noon
+    that day in TIME_ZONE; a full ISO datetime (2027-03-28T00:30) is taken as given,
+    in TIME_ZONE unless it carries an offset."""
+    value = os.environ.get("PEEL_TEST_TODAY", "").strip()
+    if not value:
+        return None
+    local = zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
+    if "T" not in value and " " not in value:
+        day = datetime.date.fromisoformat(value)
+        return datetime.datetime.combine(day, datetime.time(12), tzinfo=local)
+    moment = datetime.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _suite_clock():
+    """A whole-suite clock: ``PEEL_TEST_TODAY=2027-01-25 pytest`` runs every test with
+    the clock set to that day (time-machine, ticking, so time still passes during the
+    run). It shows that no test passes only because of today's date, e.g. "the whole
+    suite passes with the clock set to 2027-01-25". Tests that pin their own moment
+    (``@time_machine.travel`` or the ``time_machine`` fixture) travel on from there.
+    Unset, the real clock is used."""
+    moment = _suite_today()
+    if moment is None:
+        yield None
+        return
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    try:
+        yield moment
+    finally:
+        traveller.stop()
 
 
 @pytest.fixture(autouse=True)

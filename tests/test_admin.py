@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from improvements.models import Action, Evidence
+from improvements.models import Action, Evidence, ProgressUpdate
 from inspections.models import Finding, FollowUpReview, Inspection, Judgment, Membership
 
 from .factories import (
@@ -165,13 +165,42 @@ def test_staff_without_admin_rights_are_sent_to_login(client, owner):
     client.force_login(owner)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+    assert response["Location"] == f"{reverse('admin:login')}?next={reverse('admin:index')}"
 
 
 def test_inspectors_cannot_change_actions_or_the_progress_log(client, inspector, action):
+    update = ProgressUpdateFactory(action=action, text="What was said")
+    action_before = Action.objects.filter(pk=action.pk).values().get()
+    update_before = ProgressUpdate.objects.filter(pk=update.pk).values().get()
     client.force_login(inspector)
-    info = ("improvements", "action")
-    response = client.post(
-        reverse("admin:{}_{}_delete".format(*info), args=[action.pk]), {"post": "yes"}
-    )
-    assert response.status_code == 403
-    assert Action.objects.filter(pk=action.pk).exists()
+    change_action = reverse("admin:improvements_action_change", args=[action.pk])
+    change_update = reverse("admin:improvements_progressupdate_change", args=[update.pk])
+    add_update = reverse("admin:improvements_progressupdate_add")
+
+    # Both may be read...
+    assert client.get(change_action).status_code == 200
+    assert client.get(change_update).status_code == 200
+    # ...but not changed, added to or deleted.
+    refused = [
+        client.post(change_action, {"title": "Rewritten", "status": "completed"}),
+        client.post(reverse("admin:improvements_action_delete", args=[action.pk]), {"post": "yes"}),
+        client.post(change_update, {"text": "Rewritten", "status_after": "completed"}),
+        client.post(
+            reverse("admin:improvements_progressupdate_delete", args=[update.pk]),
+            {"post": "yes"},
+        ),
+        client.get(add_update),
+        client.post(
+            add_update,
+            {
+                "action": action.pk,
+                "author": inspector.pk,
+                "text": "Slipped in",
+                "status_after": "completed",
+            },
+        ),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    assert Action.objects.filter(pk=action.pk).values().get() == action_before
+    assert ProgressUpdate.objects.filter(pk=update.pk).values().get() == update_before
+    assert list(ProgressUpdate.objects.values_list("pk", flat=True)) == [update.pk]

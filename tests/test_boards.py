@@ -20,7 +20,8 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from improvements import charts
+from improvements.boards import charts
+from improvements.boards.tasks import snapshots_backfill, snapshots_record
 from improvements.models import (
     OPEN_STATUSES,
     WORKING_STATUSES,
@@ -29,7 +30,6 @@ from improvements.models import (
     Evidence,
     Status,
 )
-from improvements.tasks_boards import snapshots_backfill, snapshots_record
 from inspections.models import Finding, FollowUpReview, Force, Judgment, Membership
 
 from .factories import (
@@ -572,7 +572,7 @@ def _measure(client, user, force_slug=None) -> dict[str, int]:
 
 
 def test_query_counts_do_not_grow_from_the_demo_to_2000_seeded_actions(client, db):
-    from improvements.demo import DemoLoader
+    from devdata.demo import DemoLoader
 
     DemoLoader(password="pw-for-tests-1").run()
     User = get_user_model()

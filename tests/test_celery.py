@@ -2,6 +2,7 @@
 
 import os
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -22,10 +23,32 @@ def test_configuration_follows_the_guide():
 
 
 def test_ci_uses_redis():
-    if os.environ.get("CI") == "true":
-        assert settings.CELERY_BROKER_URL.startswith("redis://"), (
+    """The app uses the broker the environment names (the filesystem default when none
+    is named), CI names Redis, and that broker answers: a message goes through it."""
+    expected = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
+    configured = settings.CELERY_BROKER_URL
+    assert configured == expected
+    assert app.conf.broker_url == expected
+    ci = os.environ.get("CI") == "true"
+    if ci:
+        assert expected.startswith(("redis://", "rediss://")), (
             "CI must run the worker tests on Redis: set CELERY_BROKER_URL"
         )
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=2)
+        scheme = expected.split("://", 1)[0]
+        assert conn.transport.driver_type == ("redis" if scheme == "rediss" else scheme)
+        if ci:
+            assert conn.default_channel.client.ping() is True
+        queue = conn.SimpleQueue(f"peel-test-ping-{uuid.uuid4().hex}")
+        try:
+            queue.put({"ping": 1})
+            message = queue.get(timeout=10)
+            message.ack()
+            assert message.payload == {"ping": 1}
+        finally:
+            queue.queue.delete()
+            queue.close()
 
 
 @pytest.mark.celery_worker

@@ -1,4 +1,5 @@
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -59,10 +60,33 @@ def test_demo_picture_is_alive():
     assert not staffs.filter(actions__isnull=True).exists()
 
 
+LOGINS = ("inspector", "manager", "officer", "outsider")
+
+
+def _printed_passwords(text: str) -> dict[str, str]:
+    """The "username / password" lines load_demo prints."""
+    found = dict(re.findall(rf"^\s+({'|'.join(LOGINS)})\s+(\S+)\s", text, re.MULTILINE))
+    assert set(found) == set(LOGINS), text
+    return found
+
+
 def test_random_passwords_without_the_option():
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    assert "officer" in out.getvalue()
+    from django.contrib.auth import authenticate
+
+    runs = []
+    for _ in range(2):
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        passwords = _printed_passwords(out.getvalue())
+        for username, password in passwords.items():
+            assert authenticate(username=username, password=password) is not None, username
+        runs.append(passwords)
+    first, second = runs
+    assert len(set(first.values())) == len(LOGINS)  # one password per login
+    for username in LOGINS:
+        assert first[username] != second[username], username
+        # The second run reset the password: the first one no longer works.
+        assert authenticate(username=username, password=first[username]) is None, username
 
 
 def test_inspection_json_of_the_demo_equals_the_expected_json():

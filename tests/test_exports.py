@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from improvements.exports import COLUMNS
+from improvements.boards.exports import COLUMNS
 from improvements.models import Action, Evidence, Status
 from inspections.models import FollowUpReview
 

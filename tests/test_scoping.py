@@ -23,10 +23,17 @@ SCOPED = [
 
 @pytest.fixture
 def world(action, beta_action):
-    ProgressUpdateFactory(action=action)
-    ProgressUpdateFactory(action=beta_action)
-    FollowUpReviewFactory(inspection=action.finding.inspection)
-    FollowUpReviewFactory(inspection=beta_action.finding.inspection)
+    """Rows of every scoped model in both forces, so each comparison has something to
+    include and something to leave out."""
+    for each in (action, beta_action):
+        update = ProgressUpdateFactory(action=each)
+        FollowUpReviewFactory(inspection=each.finding.inspection)
+        Evidence.objects.create(
+            action=each,
+            update=update,
+            link=f"https://example.org/evidence/{each.pk}",
+            uploaded_by=each.owner,
+        )
     return action, beta_action
 
 
@@ -41,14 +48,18 @@ def test_a_user_of_another_force_sees_none_of_alpha(world, outsider, alpha, mode
 def test_staff_see_their_force(world, owner, alpha, beta, model):
     visible = model.objects.for_user(owner)
     alpha_rows = model.objects.for_force(alpha)
-    if model is not Evidence:
-        assert alpha_rows.exists()
+    beta_rows = model.objects.for_force(beta)
+    assert alpha_rows.exists() and beta_rows.exists()
     assert set(visible.values_list("pk", flat=True)) == set(alpha_rows.values_list("pk", flat=True))
+    assert not visible.filter(pk__in=beta_rows.values("pk")).exists()
 
 
 @pytest.mark.parametrize("model", SCOPED, ids=lambda m: m.__name__)
-def test_inspectors_see_every_force(world, inspector, model):
-    assert model.objects.for_user(inspector).count() == model.objects.count()
+def test_inspectors_see_every_force(world, inspector, alpha, beta, model):
+    visible = model.objects.for_user(inspector)
+    assert visible.filter(pk__in=model.objects.for_force(alpha).values("pk")).exists()
+    assert visible.filter(pk__in=model.objects.for_force(beta).values("pk")).exists()
+    assert visible.count() == model.objects.count()
 
 
 @pytest.mark.parametrize("model", SCOPED, ids=lambda m: m.__name__)

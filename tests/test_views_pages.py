@@ -1,8 +1,10 @@
 """Sign in and out, password reset by email, the accessibility statement, error pages."""
 
 import re
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +25,17 @@ def test_a_wrong_password_is_an_error_not_a_crash(client, owner):
 
 def test_sign_out_is_a_post(client, owner):
     client.force_login(owner)
-    assert client.post("/accounts/logout/").status_code in (200, 302)
-    assert client.get("/actions/").status_code == 302
+    session_key = client.session.session_key
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.get("/actions/").status_code == 200  # still signed in
+
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
+    response = client.get("/actions/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/actions/"
 
 
 def test_password_reset_by_email(client, owner, mailoutbox):

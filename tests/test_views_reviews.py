@@ -43,5 +43,7 @@ def test_review_page_checks_ownership(client, outsider, review):
 
 
 def test_anonymous_users_are_sent_to_login(client, review):
-    response = client.get(reverse("improvements:review-detail", args=[review.pk]))
+    url = reverse("improvements:review-detail", args=[review.pk])
+    response = client.get(url)
     assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"

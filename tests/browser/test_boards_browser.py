@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from improvements.tasks_boards import snapshots_backfill, snapshots_record
+from improvements.boards.tasks import snapshots_backfill, snapshots_record
 
 from .conftest import assert_accessible, login, screenshot
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inspections.models import Force
 
-from .models import OPEN_STATUSES, WORKING_STATUSES, Action, DailySnapshot, Status
+from ..models import OPEN_STATUSES, WORKING_STATUSES, Action, DailySnapshot, Status
 
 COUNT_FIELDS = [
     "open_count",

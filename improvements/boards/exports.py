@@ -1,7 +1,7 @@
 """The action tracker as CSV and XLSX, and a follow-up review's evidence pack as PDF.
 
 The tracker's columns are the ones committee papers use. Rows come from
-``boards.export_actions`` (the user's scope and the board's filters, the latest update by
+``selectors.export_actions`` (the user's scope and the board's filters, the latest update by
 a subquery): one query, streamed in chunks. Text a spreadsheet would run as a formula
 (``=``, ``+``, ``-``, ``@`` …) is written as text in both formats.
 """
@@ -20,8 +20,8 @@ from django.utils import timezone
 from inspections.exports import FORMULA_PREFIXES, safe_cell
 from inspections.models import Grade
 
-from . import boards
-from .models import Action
+from ..models import Action
+from . import selectors
 
 COLUMNS = [
     "Force",
@@ -189,8 +189,8 @@ def _refuse_urls():
 
 
 def review_pack_html(request, review) -> str:
-    findings = boards.review_pack(request.user, review)
-    readiness = boards.reviews_with_readiness(type(review).objects.filter(pk=review.pk)).get()
+    findings = selectors.review_pack(request.user, review)
+    readiness = selectors.reviews_with_readiness(type(review).objects.filter(pk=review.pk)).get()
     return render_to_string(
         "boards/review_pack.html",
         {

@@ -1,9 +1,9 @@
 """Status boards and their exports.
 
 ``/board/`` is a force's board (its managers; inspectors with ``?force=slug``),
-``/board/national/`` the inspectors' view of every force. Access follows DESIGN.md §2:
+``/board/national/`` the inspectors' view of every force. Access follows docs/architecture.md §2:
 a force the user cannot see is a 404, a board the user's role does not open is a 403.
-Every figure comes from ``improvements.boards``; this module only lays them out.
+Every figure comes from ``improvements.boards.selectors``; this module only lays them out.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 from inspections.models import FollowUpReview, Grade
 from inspections.roles import user_is_inspector, user_roles
 
-from . import boards, charts, exports
-from .board_filters import BoardFilter
-from .models import RAG, Status
+from ..models import RAG, Status
+from . import charts, exports, selectors
+from .filters import BoardFilter
 
 LIST_PARAMS = ("overdue_page", "due_page", "stale_page")
 
@@ -68,7 +68,7 @@ GRADE_COLOURS = {
 
 
 def _board_filter(request, access, today):
-    actions = boards.board_actions(request.user, access.force, today)
+    actions = selectors.board_actions(request.user, access.force, today)
     params = request.GET.copy()
     for name in ("force", *LIST_PARAMS):
         params.pop(name, None)
@@ -78,14 +78,14 @@ def _board_filter(request, access, today):
 def _list_page(request, queryset, count: int, param: str) -> dict:
     """One page of a board list. The count is already known from the aggregate, so a
     page costs one query (no COUNT from a paginator)."""
-    pages = max(1, math.ceil(count / boards.LIST_PAGE_SIZE))
+    pages = max(1, math.ceil(count / selectors.LIST_PAGE_SIZE))
     try:
         number = min(max(1, int(request.GET.get(param, 1))), pages)
     except ValueError:
         number = 1
-    start = (number - 1) * boards.LIST_PAGE_SIZE
+    start = (number - 1) * selectors.LIST_PAGE_SIZE
     # Queried even when the count is 0, so the page's query count does not depend on data.
-    items = list(queryset[start : start + boards.LIST_PAGE_SIZE])
+    items = list(queryset[start : start + selectors.LIST_PAGE_SIZE])
 
     def url(page: int) -> str:
         params = request.GET.copy()
@@ -158,7 +158,7 @@ def _force_board_charts(counts, progress, workload, trend):
 @login_required
 @require_GET
 def force_board(request):
-    access = boards.board_access(request.user, request.GET.get("force"))
+    access = selectors.board_access(request.user, request.GET.get("force"))
     if access.force is None:
         if access.is_inspector:
             return redirect("boards:national")
@@ -167,11 +167,11 @@ def force_board(request):
     today = timezone.localdate()
     board_filter = _board_filter(request, access, today)
     actions = board_filter.qs
-    counts = boards.action_counts(actions, today)
-    progress = boards.progress_by_question(actions, today)
-    workload = boards.owner_workload(actions, today)
-    review = boards.next_review(request.user, force, today)
-    trend = boards.snapshot_trend(request.user, force, today)
+    counts = selectors.action_counts(actions, today)
+    progress = selectors.progress_by_question(actions, today)
+    workload = selectors.owner_workload(actions, today)
+    review = selectors.next_review(request.user, force, today)
+    trend = selectors.snapshot_trend(request.user, force, today)
     force_query = f"force={force.slug}" if access.is_inspector or request.GET.get("force") else ""
     export_query = request.GET.copy()
     for name in LIST_PARAMS:
@@ -185,7 +185,7 @@ def force_board(request):
         "force_query": force_query,
         "export_query": export_query.urlencode(),
         "today": today,
-        "due_soon_until": today + timedelta(days=boards.DUE_SOON_DAYS),
+        "due_soon_until": today + timedelta(days=selectors.DUE_SOON_DAYS),
         "counts": counts,
         "status_rows": [
             (value, label, counts[f"status_{value}"]) for value, label in Status.choices
@@ -193,18 +193,20 @@ def force_board(request):
         "rag_rows": [(value, label, counts[f"rag_{value}"]) for value, label in RAG.choices],
         "progress": progress,
         "overdue": _list_page(
-            request, boards.overdue_actions(actions, today), counts["overdue"], "overdue_page"
+            request, selectors.overdue_actions(actions, today), counts["overdue"], "overdue_page"
         ),
         "due_soon": _list_page(
-            request, boards.due_soon_actions(actions, today), counts["due_soon"], "due_page"
+            request, selectors.due_soon_actions(actions, today), counts["due_soon"], "due_page"
         ),
-        "stale": _list_page(request, boards.stale_actions(actions), counts["stale"], "stale_page"),
+        "stale": _list_page(
+            request, selectors.stale_actions(actions), counts["stale"], "stale_page"
+        ),
         "workload": workload,
         "review": review,
-        "review_findings": boards.review_findings(review) if review else [],
+        "review_findings": selectors.review_findings(review) if review else [],
         "trend": trend,
         "charts": _force_board_charts(counts, progress, workload, trend),
-        "stale_days": boards.STALE_AFTER_DAYS,
+        "stale_days": selectors.STALE_AFTER_DAYS,
     }
     return render(request, "boards/force_board.html", context)
 
@@ -218,20 +220,20 @@ def national_board(request):
     if not user_is_inspector(request.user):
         raise PermissionDenied("The national board is for the inspectorate.")
     today = timezone.localdate()
-    rows, numbers = boards.national_rows(request.user, today)
-    totals = boards.national_totals(request.user, today)
-    grade_counts = boards.latest_grade_counts(request.user)
+    rows, numbers = selectors.national_rows(request.user, today)
+    totals = selectors.national_totals(request.user, today)
+    grade_counts = selectors.latest_grade_counts(request.user)
     busiest = sorted(
         (row for row in rows if row.open_actions),
         key=lambda row: (-row.open_actions, -row.overdue_actions, row.force.name),
-    )[: boards.TOP_FORCES]
+    )[: selectors.TOP_FORCES]
     context = {
         "rows": rows,
         "numbers": numbers,
         "totals": totals,
         "grade_counts": grade_counts,
-        "reviews": boards.reviews_due_soon(request.user, today),
-        "review_days": boards.REVIEW_SOON_DAYS,
+        "reviews": selectors.reviews_due_soon(request.user, today),
+        "review_days": selectors.REVIEW_SOON_DAYS,
         "today": today,
         "busiest": busiest,
         "grade_chart": charts.bar_chart(
@@ -265,12 +267,12 @@ def national_board(request):
 
 
 def _export(request, writer):
-    access = boards.board_access(request.user, request.GET.get("force"))
+    access = selectors.board_access(request.user, request.GET.get("force"))
     if access.force is None:
         return redirect("boards:national" if access.is_inspector else "boards:force-board")
     today = timezone.localdate()
     board_filter = _board_filter(request, access, today)
-    rows = boards.export_actions(board_filter.qs)
+    rows = selectors.export_actions(board_filter.qs)
     filename = f"peel-actions-{access.force.slug}-{today:%Y-%m-%d}"
     return writer(rows, filename)
 
@@ -294,6 +296,6 @@ def review_pack(request, pk: int):
         FollowUpReview.objects.for_user(request.user).select_related("inspection__force"),
         pk=pk,
     )
-    if not boards.user_can_see_review_pack(request.user, review):
+    if not selectors.user_can_see_review_pack(request.user, review):
         raise PermissionDenied("The evidence pack is for the force's managers.")
     return exports.review_pack_pdf_response(request, review)

@@ -20,12 +20,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from improvements.boards.tasks import snapshots_backfill, snapshots_record
+from improvements.models import Action, Evidence, Status
+from improvements.services import action_change_status, action_create, progress_update_add
 from inspections.canonical import inspection_save_canonical
 from inspections.models import Finding, FollowUpReview, Force, Inspection, Membership
-
-from .models import Action, Evidence, Status
-from .services import action_change_status, action_create, progress_update_add
-from .tasks_boards import snapshots_backfill, snapshots_record
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "inspections" / "data"
 SEED_JSON = DATA_DIR / "staffordshire-peel-effectiveness-2015.expected.json"
@@ -41,6 +40,7 @@ USERS = [
     ("analyst", "Aaron", "Patel", STAFFORDSHIRE, Membership.Role.STAFF),
     ("supt.lead", "Sarah", "Brennan", STAFFORDSHIRE, Membership.Role.MANAGER),
     ("outsider", "Owen", "Price", OTHER_FORCE, Membership.Role.STAFF),
+    ("northmoor.lead", "Nadia", "Shah", OTHER_FORCE, Membership.Role.MANAGER),
 ]
 PRINTED_LOGINS = ["inspector", "manager", "officer", "outsider"]
 
@@ -182,8 +182,9 @@ class DemoLoader:
     def run(self) -> dict[str, str]:
         self._users()
         staffs = self._staffordshire()
-        self._other_force()
+        other = self._other_force()
         self._memberships()
+        self._other_force_action(other)
         self._actions(staffs)
         # A trend for the board: past days estimated from timestamps, then today.
         snapshots_backfill(56)
@@ -241,14 +242,17 @@ class DemoLoader:
         result = inspection_save_canonical(
             OTHER_INSPECTION, title="PEEL 2023–2025 – Northmoor Police (fictional demo force)"
         )
-        finding = result.inspection.findings.get(reference="Q1-AFI-1")
+        return result.inspection
+
+    def _other_force_action(self, inspection):
+        finding = inspection.findings.get(reference="Q1-AFI-1")
         if not Action.objects.filter(finding=finding).exists():
             action_create(
                 finding=finding,
                 title="Recruit call handlers for the non-emergency line",
                 owner=self.users["outsider"],
                 due_date=self.today + timedelta(days=30),
-                by=self.users["outsider"],
+                by=self.users["northmoor.lead"],
             )
 
     def _memberships(self):

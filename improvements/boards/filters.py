@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 
 from inspections.models import Inspection, Judgment
 
-from .boards import force_owner_choices
-from .models import RAG, Status
+from ..models import RAG, Status
+from .selectors import force_owner_choices
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 

@@ -42,7 +42,7 @@ from inspections.models import (
 )
 from inspections.roles import user_is_inspector, user_roles
 
-from .models import (
+from ..models import (
     OPEN_STATUSES,
     RAG,
     STALE_AFTER_DAYS,
@@ -87,7 +87,7 @@ class BoardAccess:
 
 
 def board_access(user, slug: str | None) -> BoardAccess:
-    """Resolve ``?force=slug`` for a user (DESIGN.md §2).
+    """Resolve ``?force=slug`` for a user (docs/architecture.md §2).
 
     A force the user cannot see is a 404; a force they can see but whose board is for
     managers only is a 403. Inspectors may open any force's board. A manager of one force

@@ -1,10 +1,8 @@
-"""The reminder engine (DESIGN.md §5).
+"""The reminder engine (docs/architecture.md §5): working days, selection and the sweep.
 
 ``sweep(day)`` finds every reminder owed up to ``day`` under the active rules and writes
 it to the ledger (``Reminder``) as pending; the ledger's unique key means a rerun, a
-retry or a second worker adds nothing. ``deliver(recipient, day)`` claims a recipient's
-pending rows with a conditional update, sends one digest email listing them all, and
-records the outcome (sent, or failed with the error).
+retry or a second worker adds nothing. Sending is ``delivery.deliver``.
 
 Selection is by date ranges in set-based queries, read in batches, so a missed day is
 caught up on the next run and 100,000 open actions cost a bounded number of queries.
@@ -14,25 +12,19 @@ day before.
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, TruncDate
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inspections.models import FollowUpReview, Membership
 
-from .models import (
+from ..models import (
     WORKING_STATUSES,
     Action,
     Reminder,
@@ -44,8 +36,6 @@ from .models import (
 # up to this many days is caught up by the next one.
 CATCH_UP_DAYS = 14
 BATCH = 2000
-MAX_ATTEMPTS = 5
-CLAIM_TIMEOUT = timedelta(minutes=30)
 
 Rule = ReminderRule
 A = ReminderRule.Anchor
@@ -289,194 +279,6 @@ def sweep(day: date, *, dry_run: bool = False) -> SweepResult:
             flush()
     flush()
     return result
-
-
-# --- Delivery ---------------------------------------------------------------------------
-
-
-def recipients_due(day: date) -> list[int]:
-    """Recipients with pending (or retryable failed) reminders for ``day`` or before."""
-    return list(
-        _claimable(day).values_list("recipient_id", flat=True).distinct().order_by("recipient_id")
-    )
-
-
-def _claimable(day: date):
-    stale = timezone.now() - CLAIM_TIMEOUT
-    return Reminder.objects.filter(digest_date__lte=day, attempts__lt=MAX_ATTEMPTS).filter(
-        Q(status=Reminder.State.PENDING)
-        | Q(status=Reminder.State.FAILED)
-        | Q(status=Reminder.State.SENDING, created_at__lt=stale, sent_at__isnull=True)
-    )
-
-
-class DeliveryFailed(Exception):
-    """The mail could not be sent; the ledger says so and the task retries."""
-
-
-def deliver(recipient_id: int, day: date) -> int:
-    """Send one digest to a recipient for everything claimable; return rows sent.
-
-    A second call for the same recipient and day (a retry, a second worker) finds
-    nothing left to claim and sends nothing.
-    """
-    token = uuid.uuid4().hex
-    with transaction.atomic():
-        claimed = (
-            _claimable(day)
-            .filter(recipient_id=recipient_id)
-            .update(status=Reminder.State.SENDING, claim=token)
-        )
-    if not claimed:
-        return 0
-    rows = list(
-        Reminder.objects.filter(claim=token, status=Reminder.State.SENDING).select_related(
-            "rule",
-            "recipient",
-            "review",
-            "force",
-            "action__finding__judgment",
-            "action__finding__inspection__force",
-            "action__owner",
-        )
-    )
-    user = rows[0].recipient
-    try:
-        message = build_digest(user, rows, day)
-        message.send(fail_silently=False)
-    except Exception as exc:
-        Reminder.objects.filter(claim=token).update(
-            status=Reminder.State.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            attempts=F("attempts") + 1,
-        )
-        raise DeliveryFailed(str(exc)) from exc
-    Reminder.objects.filter(claim=token).update(
-        status=Reminder.State.SENT, sent_at=timezone.now(), error=""
-    )
-    return len(rows)
-
-
-# --- The digest email -------------------------------------------------------------------
-
-
-# In this order, an action listed in one section is not repeated in a later one.
-SECTION_TITLES = {
-    "overdue": "Overdue",
-    "escalation": "Overdue actions you lead",
-    "due": "Due soon",
-    "stale": "No update for 30 days",
-    "review": "Follow-up review evidence due",
-    "weekly": "Your force this week",
-}
-SECTION_ORDER = list(SECTION_TITLES)
-
-
-def _section(rule: ReminderRule) -> str:
-    if rule.anchor == A.WEEKLY:
-        return "weekly"
-    if rule.anchor == A.EVIDENCE_DUE:
-        return "review"
-    if rule.anchor == A.LAST_UPDATE:
-        return "stale"
-    if rule.audience == AUD.LEAD:
-        return "escalation"
-    return "overdue" if rule.offset_days >= 0 else "due"
-
-
-def _link(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternatives:
-    sections: dict[str, list[dict]] = defaultdict(list)
-    seen: set[str] = set()
-    rows = sorted(rows, key=lambda r: (SECTION_ORDER.index(_section(r.rule)), r.anchor_date))
-    for row in rows:
-        section = _section(row.rule)
-        if row.subject in seen:
-            continue  # owed under two rules (e.g. after a gap): list it once, most urgent
-        seen.add(row.subject)
-        if row.action_id:
-            action = row.action
-            sections[section].append(
-                {
-                    "title": action.title,
-                    "reference": action.finding.reference,
-                    "due_date": action.due_date,
-                    "status": action.get_status_display(),
-                    "url": _link(action.get_absolute_url()),
-                    "note": row.rule.name,
-                }
-            )
-        elif row.review_id:
-            sections[section].extend(_review_items(row.review, user))
-        else:
-            sections[section].append(_force_summary(row.force_id, row.force.name))
-    ordered = [
-        {"key": key, "title": SECTION_TITLES[key], "items": sections[key]}
-        for key in SECTION_TITLES
-        if sections.get(key)
-    ]
-    count = sum(len(s["items"]) for s in ordered)
-    context = {
-        "user": user,
-        "day": day,
-        "sections": ordered,
-        "count": count,
-        "site_url": settings.SITE_URL,
-        "preferences_url": _link("/account/reminders/"),
-    }
-    subject = (
-        "PEEL tracker: 1 item needs your attention"
-        if count == 1
-        else f"PEEL tracker: {count} items need your attention"
-    )
-    text = render_to_string("emails/reminder_digest.txt", context)
-    html = render_to_string("emails/reminder_digest.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _review_items(review: FollowUpReview, user) -> list[dict]:
-    in_scope = Q(finding__follow_up_reviews=review) | Q(finding__judgment__follow_up_reviews=review)
-    actions = (
-        Action.objects.filter(in_scope, owner=user, status__in=WORKING_STATUSES)
-        .select_related("finding")
-        .distinct()
-        .order_by("due_date")
-    )
-    return [
-        {
-            "title": a.title,
-            "reference": a.finding.reference,
-            "due_date": a.due_date,
-            "status": a.get_status_display(),
-            "url": _link(a.get_absolute_url()),
-            "note": f"{review.title}: evidence due {review.evidence_due:%d %B %Y}",
-        }
-        for a in actions
-    ]
-
-
-def _force_summary(force_id: int, force_name: str) -> dict:
-    today = timezone.localdate()
-    actions = Action.objects.filter(finding__inspection__force_id=force_id)
-    counts = actions.aggregate(
-        open=Count("pk", filter=Q(status__in=WORKING_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
-        awaiting=Count("pk", filter=Q(status="completed")),
-    )
-    return {
-        "title": f"{force_name}: {counts['open']} open, {counts['overdue']} overdue, "
-        f"{counts['awaiting']} awaiting sign-off",
-        "reference": "",
-        "due_date": None,
-        "status": "",
-        "url": _link("/board/"),
-        "note": "Weekly digest",
-    }
 
 
 def active_recipient_ids(ids) -> set[int]:

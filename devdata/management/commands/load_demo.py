@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from improvements.demo import PRINTED_LOGINS, DemoLoader, demo_counts
+from devdata.demo import PRINTED_LOGINS, DemoLoader, demo_counts
 
 
 class Command(BaseCommand):

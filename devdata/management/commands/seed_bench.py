@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from improvements.boards.tasks import snapshots_backfill, snapshots_record
 from improvements.models import (
     Action,
     Evidence,
@@ -30,7 +31,6 @@ from improvements.models import (
     ProgressUpdate,
     Status,
 )
-from improvements.tasks_boards import snapshots_backfill, snapshots_record
 from inspections.models import (
     SCALE_GRADES,
     Finding,
