@@ -158,9 +158,7 @@ class ActionQuerySet(ForceScopedQuerySet):
         return self.filter(awaiting_sign_off_q())
 
     def in_review_scope(self, review):
-        return self.filter(
-            pk__in=Action.objects.filter(in_review_scope_q(review)).values("pk")
-        )
+        return self.filter(pk__in=Action.objects.filter(in_review_scope_q(review)).values("pk"))
 
     def with_activity(self):
         return self.alias(activity_at=Coalesce(F("last_update_at"), F("created_at")))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from inspections.models import Finding, Inspection, Judgment
+from inspections.roles import user_is_manager_of
 
 from .models import OPEN_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+from .workflow import user_may_manage
 
 RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
 
@@ -35,8 +38,9 @@ def action_list_for_user(user, *, mine_only: bool = True):
     return actions
 
 
-def action_get_for_user_or_404(user, pk: int) -> Action:
-    """The action with everything its page shows, or 404 outside the user's forces."""
+def action_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Action:
+    """The action with everything its page shows, or 404 outside the user's forces;
+    with ``manage``, 403 unless the user manages the action's force."""
     queryset = (
         Action.objects.for_user(user)
         .with_rag()
@@ -50,7 +54,10 @@ def action_get_for_user_or_404(user, pk: int) -> Action:
         )
         .prefetch_related("contributors")
     )
-    return get_object_or_404(queryset, pk=pk)
+    action = get_object_or_404(queryset, pk=pk)
+    if manage and not user_may_manage(user, action):
+        raise PermissionDenied("Only a manager of the force can do that.")
+    return action
 
 
 def action_log(action: Action):
@@ -146,7 +153,10 @@ def inspection_rollup(inspection: Inspection) -> list[QuestionRollup]:
     return [QuestionRollup(j, by_judgment[j.pk]) for j in judgments]
 
 
-def finding_get_for_user_or_404(user, pk: int) -> Finding:
-    return get_object_or_404(
+def finding_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Finding:
+    finding = get_object_or_404(
         Finding.objects.for_user(user).select_related("inspection__force", "judgment"), pk=pk
     )
+    if manage and not user_is_manager_of(user, finding.inspection.force_id):
+        raise PermissionDenied("Only a manager of the force can do that.")
+    return finding

@@ -6,11 +6,13 @@ edit rule (403), validates the form, calls a service and redirects with a messag
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -28,7 +30,9 @@ from .forms import (
     ReminderPreferenceForm,
 )
 from .models import ReminderPreference
-from .workflow import MoveRefused, user_is_participant
+from .workflow import MoveRefused, user_is_participant, user_may_manage
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
@@ -87,7 +91,7 @@ def action_list(request):
 
 def _action_context(request, action, **forms):
     user = request.user
-    is_manager = user_is_manager_of(user, action.finding.inspection.force_id)
+    is_manager = user_may_manage(user, action)
     can_update = user_is_participant(user, action)
     context = {
         "action": action,
@@ -171,9 +175,7 @@ def action_update(request, pk: int):
 @login_required
 @require_POST
 def action_decide(request, pk: int):
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    if not user_is_manager_of(request.user, action.finding.inspection.force_id):
-        raise PermissionDenied("Only a manager of the force can do that.")
+    action = selectors.action_get_for_user_or_404(request.user, pk, manage=True)
     form = DecisionForm(
         request.POST,
         action=action,
@@ -200,9 +202,7 @@ def action_decide(request, pk: int):
 @login_required
 @require_POST
 def action_assign(request, pk: int):
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    if not user_is_manager_of(request.user, action.finding.inspection.force_id):
-        raise PermissionDenied("Only a manager of the force can reassign an action.")
+    action = selectors.action_get_for_user_or_404(request.user, pk, manage=True)
     form = AssignForm(
         request.POST,
         action=action,
@@ -232,7 +232,12 @@ def action_assign(request, pk: int):
 def evidence_download(request, pk: int):
     """Evidence files only ever leave through here, after the access check."""
     evidence = selectors.evidence_get_for_user_or_404(request.user, pk)
-    handle = evidence.file.open("rb")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        # The row says what the file was (name, size, SHA-256); restore it from backup.
+        logger.error("evidence %s: file %s is missing from storage", evidence.pk, evidence.file)
+        raise Http404("The file is missing from storage. Ask the service administrator.") from None
     return FileResponse(
         handle,
         as_attachment=True,
@@ -273,10 +278,7 @@ def inspection_detail(request, pk: int):
 
 
 def _finding_for_manager(request, pk: int):
-    finding = selectors.finding_get_for_user_or_404(request.user, pk)
-    if not user_is_manager_of(request.user, finding.inspection.force_id):
-        raise PermissionDenied("Only a manager of the force can do that.")
-    return finding
+    return selectors.finding_get_for_user_or_404(request.user, pk, manage=True)
 
 
 @login_required

@@ -202,7 +202,7 @@ class JudgmentAdmin(ScopedHistoryAdmin):
         return super().get_queryset(request).select_related("inspection__force")
 
     def get_search_results(self, request, queryset, search_term):
-        """"Q2" (or "overall") finds question 2 of every inspection in view, beside the
+        """ "Q2" (or "overall") finds question 2 of every inspection in view, beside the
         text search; the rest of the words still narrow by force or programme."""
         words = search_term.split()
         numbers = []
@@ -325,7 +325,9 @@ class FollowUpReviewAdminForm(forms.ModelForm):
         inspection = cleaned.get("inspection") or getattr(self.instance, "inspection", None)
         if inspection is not None:
             probe = FollowUpReview(inspection=inspection)
-            errors = probe.scope_errors(cleaned.get("judgments") or [], cleaned.get("findings") or [])
+            errors = probe.scope_errors(
+                cleaned.get("judgments") or [], cleaned.get("findings") or []
+            )
             for name, message in errors.items():
                 self.add_error(name, message)
         return cleaned

@@ -104,9 +104,11 @@ class ForceScopedQuerySet(models.QuerySet):
         member = Membership.objects.filter(
             user_id=models.OuterRef(user_column), force_id=models.OuterRef(self.force_path)
         )
-        inspector = get_user_model().objects.filter(
-            pk=models.OuterRef(user_column), is_active=True
-        ).filter(Q(is_superuser=True) | Q(groups__name=settings.INSPECTORS_GROUP))
+        inspector = (
+            get_user_model()
+            .objects.filter(pk=models.OuterRef(user_column), is_active=True)
+            .filter(Q(is_superuser=True) | Q(groups__name=settings.INSPECTORS_GROUP))
+        )
         return self.filter(models.Exists(member) | models.Exists(inspector))
 
 

@@ -11,7 +11,16 @@ from improvements import tasks
 from improvements.models import Action, Reminder, ReminderRule
 from peel.celery import app
 
+from .clock import at
+
 WED = date(2027, 3, 3)
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine):
+    """The tests sweep WED, so they run on WED's morning: "no update for 30 days" counts
+    from an action's created_at, which would otherwise come from the real clock."""
+    time_machine.move_to(at(WED))
 
 
 @pytest.fixture(autouse=True)
