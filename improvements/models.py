@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from inspections.models import Finding, ForceScopedQuerySet
+from inspections.models import Finding, ForceScopedQuerySet, review_scope_q
 
 STALE_AFTER_DAYS = 30
 AMBER_WITHIN_DAYS = 14
@@ -50,6 +50,8 @@ OPEN_STATUSES = [
 # Open and still the owner's to do (a completed action waits for a manager instead).
 WORKING_STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED, Status.RETURNED]
 CLOSED_STATUSES = [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED]
+# Closed without being done: they count neither for nor against a finding's readiness.
+INACTIVE_STATUSES = [Status.CANCELLED, Status.SUPERSEDED]
 
 
 class RAG(models.TextChoices):
@@ -127,11 +129,8 @@ def awaiting_sign_off_q(prefix: str = "") -> Q:
 
 
 def in_review_scope_q(review, prefix: str = "") -> Q:
-    """In a follow-up review's scope: the finding is named, or its question is."""
-    review = getattr(review, "pk", review)
-    return Q(**{f"{prefix}finding__follow_up_reviews": review}) | Q(
-        **{f"{prefix}finding__judgment__follow_up_reviews": review}
-    )
+    """The action's finding is in the review's scope (``review_scope_q``)."""
+    return review_scope_q(review, f"{prefix}finding__")
 
 
 class ActionQuerySet(ForceScopedQuerySet):

@@ -335,6 +335,14 @@ class FindingStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
+# A finding the inspectorate has not yet closed (discharged or superseded).
+OPEN_FINDING_STATUSES = [
+    FindingStatus.OPEN,
+    FindingStatus.RETURNED,
+    FindingStatus.EVIDENCE_SUBMITTED,
+]
+
+
 class Finding(models.Model):
     Kind = FindingKind
     Status = FindingStatus
@@ -459,6 +467,10 @@ class Finding(models.Model):
 class FollowUpReviewQuerySet(ForceScopedQuerySet):
     force_path = "inspection__force"
 
+    def live(self):
+        """Not yet completed or cancelled: reviews that still drive reminders and boards."""
+        return self.filter(status__in=LIVE_REVIEW_STATUSES)
+
 
 class FollowUpReview(models.Model):
     class Status(models.TextChoices):
@@ -525,8 +537,29 @@ class FollowUpReview(models.Model):
             errors["findings"] = "Every finding in scope must belong to the review's inspection."
         return errors
 
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_REVIEW_STATUSES
+
     def scope_findings(self):
         """Findings named in scope, and every finding under a question in scope."""
-        return Finding.objects.filter(
-            Q(pk__in=self.findings.values("pk")) | Q(judgment__in=self.judgments.values("pk"))
-        ).distinct()
+        return Finding.objects.filter(review_scope_q(self.pk))
+
+
+LIVE_REVIEW_STATUSES = [
+    FollowUpReview.Status.PROPOSED,
+    FollowUpReview.Status.SCHEDULED,
+    FollowUpReview.Status.IN_PROGRESS,
+]
+
+
+def review_scope_q(review, prefix: str = "") -> Q:
+    """In a follow-up review's scope: the finding is named, or its question is. The one
+    home of the rule: ``prefix`` reaches a finding from another model (``"finding__"``
+    for actions), and ``review`` may be an id, a review or an ``OuterRef``."""
+    review = getattr(review, "pk", review)
+    named = FollowUpReview.findings.through.objects.filter(followupreview_id=review)
+    questions = FollowUpReview.judgments.through.objects.filter(followupreview_id=review)
+    return Q(**{f"{prefix}pk__in": named.values("finding_id")}) | Q(
+        **{f"{prefix}judgment_id__in": questions.values("judgment_id")}
+    )

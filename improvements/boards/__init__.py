@@ -11,13 +11,12 @@
   ``improvements.record_daily_snapshots`` Celery task in ``improvements/tasks.py``).
 """
 
+from inspections.models import LIVE_REVIEW_STATUSES, OPEN_FINDING_STATUSES
+
+from ..models import DUE_SOON_DAYS, INACTIVE_STATUSES
 from .selectors import (
-    DUE_SOON_DAYS,
     FINDING_ROWS_LISTED,
-    INACTIVE_STATUSES,
     LIST_PAGE_SIZE,
-    LIVE_REVIEW_STATUSES,
-    OPEN_FINDING_STATUSES,
     REVIEW_SOON_DAYS,
     TOP_FORCES,
     TOP_OWNERS,

@@ -29,9 +29,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from inspections.models import (
+    LIVE_REVIEW_STATUSES,
+    OPEN_FINDING_STATUSES,
     Finding,
     FollowUpReview,
     Force,
@@ -39,39 +40,30 @@ from inspections.models import (
     Inspection,
     Judgment,
     Membership,
+    review_scope_q,
 )
 from inspections.roles import user_is_inspector, user_roles
 
 from ..models import (
-    OPEN_STATUSES,
+    INACTIVE_STATUSES,
     RAG,
-    STALE_AFTER_DAYS,
-    WORKING_STATUSES,
     Action,
     DailySnapshot,
     Evidence,
     ProgressUpdate,
     Status,
+    awaiting_sign_off_q,
+    due_soon_q,
+    live_q,
+    overdue_q,
+    stale_q,
 )
 
-DUE_SOON_DAYS = 30
 REVIEW_SOON_DAYS = 60
 TREND_DAYS = 91
 LIST_PAGE_SIZE = 10
 TOP_OWNERS = 12
 TOP_FORCES = 15
-
-INACTIVE_STATUSES = [Status.CANCELLED, Status.SUPERSEDED]
-OPEN_FINDING_STATUSES = [
-    Finding.Status.OPEN,
-    Finding.Status.RETURNED,
-    Finding.Status.EVIDENCE_SUBMITTED,
-]
-LIVE_REVIEW_STATUSES = [
-    FollowUpReview.Status.PROPOSED,
-    FollowUpReview.Status.SCHEDULED,
-    FollowUpReview.Status.IN_PROGRESS,
-]
 
 
 # --- Which force's board --------------------------------------------------------------
@@ -131,23 +123,6 @@ def board_actions(user, force, today: date | None = None):
     return Action.objects.for_user(user).for_force(force).with_rag(today)
 
 
-def _stale_q() -> Q:
-    stale_before = timezone.now() - timedelta(days=STALE_AFTER_DAYS)
-    return Q(status__in=WORKING_STATUSES, activity_at__lt=stale_before)
-
-
-def _overdue_q(today: date) -> Q:
-    return Q(status__in=WORKING_STATUSES, due_date__lt=today)
-
-
-def _due_soon_q(today: date) -> Q:
-    return Q(
-        status__in=WORKING_STATUSES,
-        due_date__gte=today,
-        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
-    )
-
-
 def _count(condition: Q | None = None) -> Count:
     return Count("pk", filter=condition) if condition is not None else Count("pk")
 
@@ -156,13 +131,13 @@ def action_counts(actions, today: date) -> dict[str, int]:
     """Headline figures, counts by status and by RAG: one aggregate query."""
     expressions = {
         "total": _count(),
-        "open": _count(Q(status__in=OPEN_STATUSES)),
-        "overdue": _count(_overdue_q(today)),
-        "due_soon": _count(_due_soon_q(today)),
-        "stale": _count(_stale_q()),
-        "awaiting_sign_off": _count(Q(status=Status.COMPLETED)),
+        "open": _count(live_q()),
+        "overdue": _count(overdue_q(today)),
+        "due_soon": _count(due_soon_q(today)),
+        "stale": _count(stale_q()),
+        "awaiting_sign_off": _count(awaiting_sign_off_q()),
         "signed_off": _count(Q(status=Status.SIGNED_OFF)),
-        "owners_with_open": Count("owner", filter=Q(status__in=OPEN_STATUSES), distinct=True),
+        "owners_with_open": Count("owner", filter=live_q(), distinct=True),
     }
     for value in Status.values:
         expressions[f"status_{value}"] = _count(Q(status=value))
@@ -258,9 +233,9 @@ def _progress_counts(today: date) -> dict:
     return {
         "total": _count(),
         "signed_off": _count(Q(status=Status.SIGNED_OFF)),
-        "awaiting": _count(Q(status=Status.COMPLETED)),
-        "open": _count(Q(status__in=OPEN_STATUSES)),
-        "overdue": _count(_overdue_q(today)),
+        "awaiting": _count(awaiting_sign_off_q()),
+        "open": _count(live_q()),
+        "overdue": _count(overdue_q(today)),
         "red": _count(Q(current_rag=RAG.RED)),
         "amber": _count(Q(current_rag=RAG.AMBER)),
         "green": _count(Q(current_rag=RAG.GREEN)),
@@ -341,16 +316,16 @@ def _listed(actions):
 
 
 def overdue_actions(actions, today: date):
-    return _listed(actions.filter(_overdue_q(today)))
+    return _listed(actions.filter(overdue_q(today)))
 
 
 def due_soon_actions(actions, today: date):
-    return _listed(actions.filter(_due_soon_q(today)))
+    return _listed(actions.filter(due_soon_q(today)))
 
 
 def stale_actions(actions):
     return (
-        _listed(actions.filter(_stale_q()))
+        _listed(actions.filter(stale_q()))
         .order_by("activity_at", "pk")
         .annotate(last_activity=F("activity_at"))
     )
@@ -360,15 +335,15 @@ def owner_workload(actions, today: date, limit: int = TOP_OWNERS) -> list[dict]:
     """Owners with the most open actions, with their overdue, due-soon, awaiting sign-off
     and stale counts. One query."""
     rows = (
-        actions.filter(status__in=OPEN_STATUSES)
+        actions.filter(live_q())
         .order_by()
         .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
         .annotate(
             open=_count(),
-            overdue=_count(_overdue_q(today)),
-            due_soon=_count(_due_soon_q(today)),
-            awaiting=_count(Q(status=Status.COMPLETED)),
-            stale=_count(_stale_q()),
+            overdue=_count(overdue_q(today)),
+            due_soon=_count(due_soon_q(today)),
+            awaiting=_count(awaiting_sign_off_q()),
+            stale=_count(stale_q()),
         )
         .order_by("-open", "-overdue", "owner__last_name", "owner__first_name", "owner_id")
     )[:limit]
@@ -382,14 +357,6 @@ def owner_workload(actions, today: date, limit: int = TOP_OWNERS) -> list[dict]:
 
 
 # --- Follow-up reviews and readiness ------------------------------------------------------
-
-
-def _scope_q(review_id) -> Q:
-    """Findings in a review's scope: named, or under a question in scope. ``review_id``
-    may be a value or an ``OuterRef``."""
-    named = FollowUpReview.findings.through.objects.filter(followupreview_id=review_id)
-    questions = FollowUpReview.judgments.through.objects.filter(followupreview_id=review_id)
-    return Q(pk__in=named.values("finding_id")) | Q(judgment_id__in=questions.values("judgment_id"))
 
 
 def finding_ready_q() -> Q:
@@ -416,7 +383,7 @@ def _subquery_count(queryset) -> Coalesce:
 def reviews_with_readiness(reviews):
     """Annotate reviews with ``scope_count`` and ``ready_count`` (subqueries, no joins)."""
     # The scope's own subqueries sit one level deeper: they look two levels out.
-    in_scope = Finding.objects.filter(_scope_q(OuterRef(OuterRef("pk"))))
+    in_scope = Finding.objects.filter(review_scope_q(OuterRef(OuterRef("pk"))))
     return reviews.annotate(
         scope_count=_subquery_count(in_scope),
         ready_count=_subquery_count(in_scope.filter(finding_ready_q())),
@@ -439,7 +406,7 @@ def review_findings(review: FollowUpReview):
     """Findings in a review's scope, each with ``is_ready`` and its action counts."""
     live = ~Q(actions__status__in=INACTIVE_STATUSES)
     return (
-        Finding.objects.filter(_scope_q(review.pk))
+        Finding.objects.filter(review_scope_q(review.pk))
         .select_related("judgment")
         .annotate(
             is_ready=ExpressionWrapper(finding_ready_q(), output_field=BooleanField()),
@@ -509,8 +476,8 @@ def national_rows(user, today: date) -> tuple[list[ForceRow], list[int]]:
         .order_by()
         .values("finding__inspection__force_id")
         .annotate(
-            open=_count(Q(status__in=OPEN_STATUSES)),
-            overdue=_count(_overdue_q(today)),
+            open=_count(live_q()),
+            overdue=_count(overdue_q(today)),
         )
     )
     for total in action_totals:
@@ -518,7 +485,7 @@ def national_rows(user, today: date) -> tuple[list[ForceRow], list[int]]:
         if row:
             row.open_actions, row.overdue_actions = total["open"], total["overdue"]
 
-    overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(_overdue_q(today))
+    overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(overdue_q(today))
     finding_totals = (
         Finding.objects.for_user(user)
         .order_by()
@@ -541,10 +508,10 @@ def national_rows(user, today: date) -> tuple[list[ForceRow], list[int]]:
 def national_totals(user, today: date) -> dict[str, int]:
     """Open and overdue findings and actions across every force the user sees."""
     actions = Action.objects.for_user(user).aggregate(
-        open_actions=_count(Q(status__in=OPEN_STATUSES)),
-        overdue_actions=_count(_overdue_q(today)),
+        open_actions=_count(live_q()),
+        overdue_actions=_count(overdue_q(today)),
     )
-    overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(_overdue_q(today))
+    overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(overdue_q(today))
     findings = Finding.objects.for_user(user).aggregate(
         open_findings=_count(Q(status__in=OPEN_FINDING_STATUSES)),
         overdue_findings=_count(Q(status__in=OPEN_FINDING_STATUSES) & Q(Exists(overdue_action))),

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from inspections.models import Force
 
-from ..models import OPEN_STATUSES, WORKING_STATUSES, Action, DailySnapshot, Status
+from ..models import (
+    Action,
+    DailySnapshot,
+    Status,
+    awaiting_sign_off_q,
+    live_q,
+    overdue_q,
+)
 
 COUNT_FIELDS = [
     "open_count",
@@ -53,9 +60,9 @@ def snapshots_record(day: date | None = None) -> int:
         Action.objects.order_by()
         .values("finding__inspection__force_id")
         .annotate(
-            open_count=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            overdue_count=Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=day)),
-            awaiting_sign_off_count=Count("pk", filter=Q(status=Status.COMPLETED)),
+            open_count=Count("pk", filter=live_q()),
+            overdue_count=Count("pk", filter=overdue_q(day)),
+            awaiting_sign_off_count=Count("pk", filter=awaiting_sign_off_q()),
             signed_off_count=Count("pk", filter=Q(status=Status.SIGNED_OFF)),
             closed_count=Count("pk", filter=Q(status__in=CLOSED)),
         )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from inspections.models import FollowUpReview, Grade
 from inspections.roles import user_is_inspector, user_roles
 
-from ..models import RAG, Status
+from ..models import DUE_SOON_DAYS, RAG, STALE_AFTER_DAYS, Status
 from . import charts, exports, selectors
 from .filters import BoardFilter
 
@@ -185,7 +185,7 @@ def force_board(request):
         "force_query": force_query,
         "export_query": export_query.urlencode(),
         "today": today,
-        "due_soon_until": today + timedelta(days=selectors.DUE_SOON_DAYS),
+        "due_soon_until": today + timedelta(days=DUE_SOON_DAYS),
         "counts": counts,
         "status_rows": [
             (value, label, counts[f"status_{value}"]) for value, label in Status.choices
@@ -206,7 +206,7 @@ def force_board(request):
         "review_findings": selectors.review_findings(review) if review else [],
         "trend": trend,
         "charts": _force_board_charts(counts, progress, workload, trend),
-        "stale_days": selectors.STALE_AFTER_DAYS,
+        "stale_days": STALE_AFTER_DAYS,
     }
     return render(request, "boards/force_board.html", context)
 

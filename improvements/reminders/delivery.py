@@ -14,13 +14,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inspections.models import FollowUpReview
 
-from ..models import WORKING_STATUSES, Action, Reminder, ReminderRule
+from ..boards.selectors import action_counts
+from ..models import Action, Reminder, ReminderRule
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=30)
@@ -150,7 +151,7 @@ def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternative
         elif row.review_id:
             sections[section].extend(_review_items(row.review, user))
         else:
-            sections[section].append(_force_summary(row.force_id, row.force.name))
+            sections[section].append(_force_summary(row.force_id, row.force.name, day))
     ordered = [
         {"key": key, "title": SECTION_TITLES[key], "items": sections[key]}
         for key in SECTION_TITLES
@@ -178,9 +179,10 @@ def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternative
 
 
 def _review_items(review: FollowUpReview, user) -> list[dict]:
-    in_scope = Q(finding__follow_up_reviews=review) | Q(finding__judgment__follow_up_reviews=review)
     actions = (
-        Action.objects.filter(in_scope, owner=user, status__in=WORKING_STATUSES)
+        Action.objects.working()
+        .in_review_scope(review)
+        .filter(owner=user)
         .select_related("finding")
         .distinct()
         .order_by("due_date")
@@ -198,17 +200,13 @@ def _review_items(review: FollowUpReview, user) -> list[dict]:
     ]
 
 
-def _force_summary(force_id: int, force_name: str) -> dict:
-    today = timezone.localdate()
-    actions = Action.objects.filter(finding__inspection__force_id=force_id)
-    counts = actions.aggregate(
-        open=Count("pk", filter=Q(status__in=WORKING_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
-        awaiting=Count("pk", filter=Q(status="completed")),
-    )
+def _force_summary(force_id: int, force_name: str, day: date) -> dict:
+    """The board's own headline figures for the digest's day: the email and the board
+    count with the same function, so they cannot disagree."""
+    counts = action_counts(Action.objects.for_force(force_id).with_rag(day), day)
     return {
         "title": f"{force_name}: {counts['open']} open, {counts['overdue']} overdue, "
-        f"{counts['awaiting']} awaiting sign-off",
+        f"{counts['awaiting_sign_off']} awaiting sign-off",
         "reference": "",
         "due_date": None,
         "status": "",

@@ -18,14 +18,13 @@ from functools import lru_cache
 
 import holidays
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from inspections.models import FollowUpReview, Membership
 
 from ..models import (
-    WORKING_STATUSES,
     Action,
     Reminder,
     ReminderPreference,
@@ -112,8 +111,13 @@ def _occurrence(anchor: date, rule: ReminderRule, horizon: date, start: date) ->
 def _action_rows(rule: ReminderRule, start: date, horizon: date):
     """(action id, force id, owner id, lead id, anchor date) for actions the rule may
     owe a reminder for, read in batches."""
-    actions = Action.objects.filter(status__in=WORKING_STATUSES).annotate(
-        force_pk=F("finding__inspection__force_id")
+    # Only people who may still open the action: an ex-member of the force is owed
+    # nothing (the same rule as ``for_user``, as a join).
+    recipient = "lead" if rule.audience == AUD.LEAD else "owner"
+    actions = (
+        Action.objects.working()
+        .visible_to_column(recipient)
+        .annotate(force_pk=F("finding__inspection__force_id"))
     )
     offset = timedelta(days=rule.offset_days)
     if rule.anchor == A.DUE_DATE:
@@ -159,22 +163,18 @@ def _owed_for_actions(rule, start, horizon, nearer_offsets=()):
 
 def _owed_for_reviews(rule, start, horizon):
     offset = timedelta(days=rule.offset_days)
-    reviews = FollowUpReview.objects.filter(
-        evidence_due__gte=start - offset,
-        evidence_due__lte=horizon - offset,
-        status__in=[
-            FollowUpReview.Status.PROPOSED,
-            FollowUpReview.Status.SCHEDULED,
-            FollowUpReview.Status.IN_PROGRESS,
-        ],
-    ).values_list("pk", "inspection__force_id", "evidence_due")
+    reviews = (
+        FollowUpReview.objects.live()
+        .filter(evidence_due__gte=start - offset, evidence_due__lte=horizon - offset)
+        .values_list("pk", "inspection__force_id", "evidence_due")
+    )
     for review_id, force_id, evidence_due in reviews:
         owed_on = evidence_due + offset
-        in_scope = Q(finding__follow_up_reviews=review_id) | Q(
-            finding__judgment__follow_up_reviews=review_id
-        )
         owners = (
-            Action.objects.filter(in_scope, status__in=WORKING_STATUSES, owner__is_active=True)
+            Action.objects.working()
+            .in_review_scope(review_id)
+            .visible_to_column("owner")
+            .filter(owner__is_active=True)
             .values_list("owner_id", flat=True)
             .distinct()
         )
