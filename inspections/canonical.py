@@ -156,10 +156,25 @@ class ReimportConflict(CanonicalError):
         )
 
 
+def force_name_error(name: str) -> str:
+    """Why ``name`` cannot name a force, or "" (its slug is its board's address)."""
+    if not slugify(name or ""):
+        return f"the force name {name!r} has no letters or digits"
+    return ""
+
+
 def force_for_name(name: str) -> Force:
-    force = Force.objects.filter(name__iexact=name).first()
+    """The force a report names: by name, or by slug, so that "Thames Valley Police."
+    and "Thames Valley Police" are one force (never a slug collision, never an empty
+    slug that no board could be reached at)."""
+    if error := force_name_error(name):
+        raise CanonicalError(error)
+    slug = slugify(name)[:100]
+    force = (
+        Force.objects.filter(name__iexact=name).first() or Force.objects.filter(slug=slug).first()
+    )
     if force is None:
-        force = Force.objects.create(name=name, slug=slugify(name)[:100])
+        force = Force.objects.create(name=name.strip(), slug=slug)
     return force
 
 

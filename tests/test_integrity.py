@@ -626,3 +626,30 @@ def test_closed_action_rules_hold_on_any_date(action, owner, manager, second_man
     action.refresh_from_db()
     assert action.signed_off_at.date() == date(2027, 1, 25)
     assert action.due_date > date(2027, 1, 25) - timedelta(days=3650)
+
+
+def _import_as(client, force_name):
+    from .test_admin_import import CONFIRM_URL, preview_form, upload
+
+    fields = preview_form(upload(client, force=force_name)).fields
+    return client.post(reverse(CONFIRM_URL), fields)
+
+
+def test_admin_import_of_a_name_differing_only_in_punctuation_is_the_same_force(
+    client, inspector, alpha
+):
+    client.force_login(inspector)
+    response = _import_as(client, "Alpha Police.")
+    assert response.status_code in (200, 302)
+    assert Inspection.objects.get().force == alpha
+    from inspections.models import Force
+
+    assert Force.objects.count() == 1
+
+
+def test_admin_import_of_a_name_without_slug_characters_is_a_form_error(client, inspector):
+    client.force_login(inspector)
+    response = _import_as(client, "!!!")
+    assert response.status_code == 200
+    assert "has no letters or digits" in response.content.decode()
+    assert not Inspection.objects.exists()

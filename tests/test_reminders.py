@@ -263,3 +263,56 @@ def test_managers_weekly_digest(manager, action, mailoutbox):
     assert [m.to[0] for m in mailoutbox] == [manager.email]
     assert "Alpha Police" in mailoutbox[0].body
     assert run(date(2027, 3, 2))["sent"] == 0
+
+
+def test_an_ex_member_is_owed_nothing(action, owner, manager, mailoutbox):
+    """Someone whose membership was removed can no longer open the action, so the sweep
+    owes them nothing; the lead, still a member, keeps their escalation."""
+    due_in(action, -7)  # overdue a week: the owner's weekly reminder, the lead's escalation
+    owner.memberships.all().delete()
+    run(WED)
+    assert owner.email not in [m.to[0] for m in mailoutbox]
+    assert not Reminder.objects.filter(recipient=owner).exists()
+    assert [m.to[0] for m in mailoutbox] == [manager.email]
+
+
+def test_an_ex_member_gets_no_review_reminders(action, owner, mailoutbox):
+    review = FollowUpReviewFactory(
+        inspection=action.finding.inspection,
+        evidence_due=WED + timedelta(days=14),
+        status=FollowUpReview.Status.SCHEDULED,
+    )
+    review.findings.add(action.finding)
+    due_in(action, 60)
+    owner.memberships.all().delete()
+    run(WED)
+    assert not Reminder.objects.filter(recipient=owner).exists()
+
+
+@pytest.mark.time_machine(at(date(2027, 3, 1)))
+def test_the_weekly_digest_and_the_board_agree(client, manager, owner, alpha_finding, mailoutbox):
+    """One definition of "open", "overdue" and "awaiting sign-off", and the digest's own
+    day: the email's figures are the board's for the same force and day."""
+    import re
+
+    from improvements import services
+
+    ReminderRule.objects.filter(anchor="weekly").update(active=True)
+    monday = date(2027, 3, 1)
+    ActionFactory(finding=alpha_finding, owner=owner, due_date=monday - timedelta(days=3))
+    ActionFactory(finding=alpha_finding, owner=owner, due_date=monday + timedelta(days=20))
+    done = ActionFactory(finding=alpha_finding, owner=owner, due_date=monday + timedelta(days=5))
+    services.progress_update_add(action=done, by=owner, text="Go.", to_status="in_progress")
+    services.progress_update_add(action=done, by=owner, text="Done.", to_status="completed")
+    run(monday)
+    body = mailoutbox[0].body
+    emailed = re.search(r"(\d+) open, (\d+) overdue, (\d+) awaiting sign-off", body).groups()
+    client.force_login(manager)
+    board = client.get("/board/").context
+    counts = board["counts"]
+    assert tuple(map(int, emailed)) == (
+        counts["open"],
+        counts["overdue"],
+        counts["awaiting_sign_off"],
+    )
+    assert counts["open"] == 3  # the completed one waits for sign-off: it is open

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.template.defaultfilters import filesizeformat
 
+from ..canonical import force_name_error
 from ..importer import ReportParseError, extract_text, parse_report_text
 from ..models import Finding
 
@@ -130,6 +131,12 @@ class InspectionForm(forms.Form):
     def __init__(self, *args, scale: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["overall_grade"].choices = grade_choices(scale)
+
+    def clean_force(self):
+        name = self.cleaned_data["force"]
+        if error := force_name_error(name):
+            raise forms.ValidationError(error[0].upper() + error[1:])
+        return name
 
 
 def label_row_fields(form: forms.Form, what: str) -> None:
