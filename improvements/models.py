@@ -433,7 +433,7 @@ class Evidence(AppendOnlyModel):
 
 
 class ReminderRule(models.Model):
-    """One rule of the reminder engine (DESIGN.md §5), editable in the admin."""
+    """One rule of the reminder engine (docs/architecture.md, "Reminders"), editable in the admin."""
 
     class Anchor(models.TextChoices):
         DUE_DATE = "due_date", "Action due date"

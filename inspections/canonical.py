@@ -1,4 +1,4 @@
-"""The canonical inspection JSON (DESIGN.md §7): print a stored inspection, save one.
+"""The canonical inspection JSON (docs/architecture.md, "The canonical inspection JSON"): print a stored inspection, save one.
 
 The importer produces this shape from a report, ``inspection_json`` prints it for a
 stored inspection, and tests compare the two. References: a finding may carry one;

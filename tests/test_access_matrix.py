@@ -11,7 +11,7 @@ Alpha and a Beta object, against what the product promises.
   parameters (and a query string); ``build_url`` substitutes them into the route;
 - ``test_access`` is one case per (key, method, persona, label).
 
-The table is written to the promises (docs/architecture.md §2 and the lead's brief):
+The table is written to the promises (docs/architecture.md, "Who sees what" and the lead's brief):
 anonymous users go to a login page; another force's object is a 404 wherever it is
 asked for; a write the user may not make is a 403 and changes nothing; the admin is
 for staff (inspectors, superusers, force users given admin access), scoped like the
@@ -283,8 +283,7 @@ PAGES = {
     "improvements:evidence-download": personas(
         anonymous=LOGIN,
         **{
-            p: {"alpha": 200, "beta": 404, "alpha-link": 404, "beta-link": 404}
-            for p in ALPHA_USERS
+            p: {"alpha": 200, "beta": 404, "alpha-link": 404, "beta-link": 404} for p in ALPHA_USERS
         },
         **{p: {"alpha": 404, "beta": 200, "alpha-link": 404, "beta-link": 404} for p in BETA_USERS},
         **{
@@ -321,12 +320,8 @@ ADMIN_SITE = {
     "admin:logout": {
         # Without admin access the logout page sends you to the admin index (and so to
         # the admin login); it takes a POST only.
-        "GET": logged_in(
-            ADMIN_INDEX, anonymous=ADMIN_INDEX, **dict.fromkeys(ADMIN_USERS, 405)
-        ),
-        "POST": logged_in(
-            ADMIN_INDEX, anonymous=ADMIN_INDEX, **dict.fromkeys(ADMIN_USERS, 200)
-        ),
+        "GET": logged_in(ADMIN_INDEX, anonymous=ADMIN_INDEX, **dict.fromkeys(ADMIN_USERS, 405)),
+        "POST": logged_in(ADMIN_INDEX, anonymous=ADMIN_INDEX, **dict.fromkeys(ADMIN_USERS, 200)),
     },
     "admin:password_change": logged_in(
         ADMIN_LOGIN, anonymous=ADMIN_LOGIN, **dict.fromkeys(ADMIN_USERS, 200)
@@ -478,9 +473,7 @@ def _history_item(model, labels, method):
             bad = label in ("bad-object", "bad-version", "foreign-version")
             if not rights:
                 row[label] = Expect((403, 404)) if bad else E(403)
-            elif bad:
-                row[label] = E(404)
-            elif not _visible(persona, model, label):
+            elif bad or not _visible(persona, model, label):
                 row[label] = E(404)
             else:
                 row[label] = E(200 if method == "GET" else 403)
@@ -496,12 +489,16 @@ def admin_model_rows(model_label: str, model_admin) -> dict:
     rights = {p: _rights(p, model_label) for p in ADMIN_USERS}
     has = lambda persona, letters: bool(set(letters) & set(rights[persona]))  # noqa: E731
 
-    list_labels = ["list", "filter-beta", "search-beta"] if model_label in FORCE_FILTER else ["list"]
+    list_labels = (
+        ["list", "filter-beta", "search-beta"] if model_label in FORCE_FILTER else ["list"]
+    )
     changelist = _nobody_but_staff(
         {p: dict.fromkeys(list_labels, E(200 if has(p, "vc") else 403)) for p in ADMIN_USERS},
         list_labels,
     )
-    add_get = _nobody_but_staff({p: {"-": E(200 if has(p, "a") else 403)} for p in ADMIN_USERS}, ["-"])
+    add_get = _nobody_but_staff(
+        {p: {"-": E(200 if has(p, "a") else 403)} for p in ADMIN_USERS}, ["-"]
+    )
     rows = {
         f"admin:{app}_{name}_changelist": changelist,
         f"admin:{app}_{name}_add": {"GET": add_get},
@@ -626,8 +623,10 @@ def _admin_target(model: str, view: str):
                 obj = _admin_object(w, model, first)
                 if label == "bad-version":
                     return {"args": [obj.pk, "abc"]}
-                other = w.rules[1] if model == "improvements.reminderrule" else (
-                    _admin_object(w, model, "beta")
+                other = (
+                    w.rules[1]
+                    if model == "improvements.reminderrule"
+                    else (_admin_object(w, model, "beta"))
                 )
                 return {"args": [obj.pk, _version(other)]}
             obj = _admin_object(w, model, label)
@@ -707,7 +706,9 @@ def target_for(key: str):
         return PAGE_TARGETS[key]
     if key == "admin:auth_user_password_change":
         return _admin_target("auth.user", "change")
-    match = re.fullmatch(r"admin:(\w+?)_(\w+?)_(changelist|add|change|history|delete|simple_history)", key)
+    match = re.fullmatch(
+        r"admin:(\w+?)_(\w+?)_(changelist|add|change|history|delete|simple_history)", key
+    )
     if match:
         return _admin_target(f"{match[1]}.{match[2]}", match[3])
     match = re.fullmatch(r"admin/(\w+)/(\w+)/<path:object_id>/", key)
@@ -810,10 +811,9 @@ def world(django_db_setup, django_db_blocker):
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.CRITICAL)
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield build_world()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
     for logger, level in zip(quiet, levels, strict=True):
         logger.setLevel(level)
 
@@ -845,8 +845,18 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 HISTORY_MODELS = [
-    m for m in (Force, Membership, Inspection, Judgment, Finding, FollowUpReview, Action,
-                Evidence, ReminderRule)
+    m
+    for m in (
+        Force,
+        Membership,
+        Inspection,
+        Judgment,
+        Finding,
+        FollowUpReview,
+        Action,
+        Evidence,
+        ReminderRule,
+    )
 ]
 FINGERPRINTED = [
     Force,
@@ -1037,9 +1047,17 @@ def test_force_admin_changelists_list_only_alpha_rows(world):
 
 
 def test_autocomplete_offers_a_force_admin_only_their_own_forces_judgments(world):
-    url = reverse("admin:autocomplete") + "?" + urlencode(
-        {"app_label": "inspections", "model_name": "followupreview", "field_name": "judgments",
-         "term": "Q2"}
+    url = (
+        reverse("admin:autocomplete")
+        + "?"
+        + urlencode(
+            {
+                "app_label": "inspections",
+                "model_name": "followupreview",
+                "field_name": "judgments",
+                "term": "Q2",
+            }
+        )
     )
     response = _staff_client(world.users["force_admin"]).get(url)
     assert response.status_code == 200

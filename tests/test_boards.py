@@ -1,7 +1,7 @@
 """The force board, the national board, snapshots, charts and seed_bench.
 
 Every figure a board shows is checked against a count made here in plain Python over
-the actions (``py_rag`` re-states DESIGN.md §4's RAG rule), never against the board's own
+the actions (``py_rag`` re-states the RAG rule of docs/architecture.md), never against the board's own
 selectors. Query counts: the demo against the demo plus ``seed_bench --forces 5
 --actions-per-force 400``.
 """
@@ -395,7 +395,7 @@ def test_board_lists_paginate(client, manager, alpha_finding, owner):
     assert "overdue_page=2" in first["next_url"]
 
 
-# --- Who may see what (DESIGN.md §2) --------------------------------------------------------
+# --- Who may see what (docs/architecture.md, "Who sees what") --------------------------------------------------------
 
 
 def test_anonymous_users_sign_in_first(client, board):

@@ -1,6 +1,7 @@
 """The four promises on every path, one test (or a few) per finding of the security
 review: the admin, direct POSTs, the ORM and, on PostgreSQL, raw SQL."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -504,11 +505,17 @@ def test_loaddata_cannot_overwrite_the_log(logged, tmp_path):
 
     update, _ = logged
     fixture = tmp_path / "rewrite.json"
+    fields = {
+        "action": update.action_id,
+        "author": update.author_id,
+        "created_at": "2026-01-01T00:00:00Z",
+        "text": "Rewritten",
+        "status_after": "in_progress",
+        "rag_after": "",
+        "corrects": None,
+    }
     fixture.write_text(
-        '[{"model": "improvements.progressupdate", "pk": %d, "fields": {"action": %d, '
-        '"author": %d, "created_at": "2026-01-01T00:00:00Z", "text": "Rewritten", '
-        '"status_after": "in_progress", "rag_after": "", "corrects": null}}]'
-        % (update.pk, update.action_id, update.author_id)
+        json.dumps([{"model": "improvements.progressupdate", "pk": update.pk, "fields": fields}])
     )
     with pytest.raises(ValidationError), transaction.atomic():
         call_command("loaddata", str(fixture), verbosity=0)

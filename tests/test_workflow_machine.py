@@ -233,9 +233,7 @@ class ActionWorkflow(RuleBasedStateMachine):
         return None if user_id is None else self.world.names[user_id]
 
     def load(self) -> Action:
-        return Action.objects.select_related("finding__inspection", "owner", "lead").get(
-            pk=self.pk
-        )
+        return Action.objects.select_related("finding__inspection", "owner", "lead").get(pk=self.pk)
 
     def snapshot(self) -> dict:
         """Everything a write could touch, reloaded from the database."""
@@ -383,9 +381,7 @@ class ActionWorkflow(RuleBasedStateMachine):
         action, expected_version, view = self.handle(held)
         self.cross_check_map(action, view, persona, to)
         move = legal_move(view, persona, to)
-        if move is None or (move.needs_reason and not reason.strip()):
-            predicted = REFUSE
-        elif self.is_stale(view, expected_version):
+        if move is None or (move.needs_reason and not reason.strip()) or self.is_stale(view, expected_version):
             predicted = REFUSE
         else:
             predicted = ACCEPT
@@ -441,7 +437,9 @@ class ActionWorkflow(RuleBasedStateMachine):
         move = None
         if not view.is_open or not text.strip():
             predicted = REFUSE
-        elif not is_participant(view, persona) and (not __import__("os").environ.get("WM_X") or (to and to != view.status)):
+        elif not is_participant(view, persona) and (
+            not __import__("os").environ.get("WM_X") or (to and to != view.status)
+        ):
             predicted = REFUSE  # invariant 5: non-participants change nothing
         elif to and to != view.status:
             self.cross_check_map(action, view, persona, to)
@@ -498,9 +496,7 @@ class ActionWorkflow(RuleBasedStateMachine):
         lead = view.lead if new_lead == "keep" else new_lead
         due_date = view.due_date if due == "keep" else TODAY + datetime.timedelta(days=due)
         changed = (new_owner, lead, due_date) != (view.owner, view.lead, view.due_date)
-        if persona not in MANAGERS or not view.is_open or new_owner not in MEMBERS:
-            predicted = REFUSE
-        elif due_date != view.due_date and not reason.strip():
+        if persona not in MANAGERS or not view.is_open or new_owner not in MEMBERS or due_date != view.due_date and not reason.strip():
             predicted = REFUSE
         elif not changed:
             predicted = NOOP
@@ -550,19 +546,30 @@ class ActionWorkflow(RuleBasedStateMachine):
         else:
             assert self.finding_status() == finding_before
 
-    @precondition(lambda self: self.shadow.is_open)
+    def may_walk(self):
+        return self.shadow.is_open or (
+            self.shadow.status == Status.SIGNED_OFF
+            and self.finding_shadow != Finding.Status.EVIDENCE_SUBMITTED
+        )
+
+    @precondition(may_walk)
     @rule(data=st.data())
     def make_a_legal_move(self, data):
         """Walk the map: a move the shadow says is allowed, made one of the ways the
-        services offer, so that the machine reaches sign-off and not only refusals.
-        Moves forward are drawn three times as often as cancelling or superseding."""
-        targets = [
+        services offer, so that the machine reaches sign-off (and submits the finding)
+        and not only refusals. Moves forward are drawn three times as often as others."""
+        if not self.shadow.is_open:
+            persona = data.draw(st.sampled_from(sorted(MANAGERS)), label="persona")
+            self.submit_evidence(persona=persona)
+            return
+        targets = {
             target
             for target in Status.values
             for persona in PERSONAS
             if legal_move(self.shadow, persona, target)
-        ]
-        weighted = [t for t in dict.fromkeys(targets) for _ in range(3 - 2 * (t in CLOSED_STATUSES and t != Status.SIGNED_OFF))]
+        }
+        forward = (Status.IN_PROGRESS, Status.COMPLETED, Status.SIGNED_OFF)
+        weighted = [t for t in Status.values if t in targets for _ in range(3 if t in forward else 1)]
         target = data.draw(st.sampled_from(weighted), label="target")
         allowed = [p for p in PERSONAS if legal_move(self.shadow, p, target)]
         persona = data.draw(st.sampled_from(allowed), label="persona")
@@ -573,11 +580,13 @@ class ActionWorkflow(RuleBasedStateMachine):
         if way == "change_status":
             self.change_status(persona=persona, to=target, reason=REASONS[-1], held="fresh")
         elif way == "add_update":
-            self.add_update(persona=persona, text=TEXTS[0], to=target, with_link=False, held="fresh")
+            self.add_update(
+                persona=persona, text=TEXTS[0], to=target, with_link=False, held="fresh"
+            )
         else:
             self.sign_off(persona=persona, note="", held="fresh")
 
-    @precondition(lambda self: self.shadow.is_open)
+    @precondition(may_walk)
     @rule(data=st.data())
     def make_another_legal_move(self, data):
         """The same again: two rules of seven walk the map."""

@@ -79,7 +79,7 @@ class BoardAccess:
 
 
 def board_access(user, slug: str | None) -> BoardAccess:
-    """Resolve ``?force=slug`` for a user (docs/architecture.md §2).
+    """Resolve ``?force=slug`` for a user (docs/architecture.md, "Who sees what").
 
     A force the user cannot see is a 404; a force they can see but whose board is for
     managers only is a 403. Inspectors may open any force's board. A manager of one force

@@ -1,7 +1,7 @@
 """Status boards and their exports.
 
 ``/board/`` is a force's board (its managers; inspectors with ``?force=slug``),
-``/board/national/`` the inspectors' view of every force. Access follows docs/architecture.md §2:
+``/board/national/`` the inspectors' view of every force. Access follows docs/architecture.md, "Who sees what":
 a force the user cannot see is a 404, a board the user's role does not open is a 403.
 Every figure comes from ``improvements.boards.selectors``; this module only lays them out.
 """

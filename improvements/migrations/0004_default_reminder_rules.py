@@ -1,4 +1,4 @@
-"""The default reminder rules of DESIGN.md §5 (editable in the admin afterwards)."""
+"""The default reminder rules of docs/architecture.md, "Reminders" (editable in the admin afterwards)."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""The reminder engine (docs/architecture.md §5), in two parts:
+"""The reminder engine (docs/architecture.md, "Reminders"), in two parts:
 
 - ``engine``: working days (weekends and England and Wales bank holidays), the selection
   of what is owed under the active rules, and ``sweep(day)``, which writes it to the

@@ -1,4 +1,4 @@
-"""Reminder delivery (docs/architecture.md §5): claim, send one digest email, record.
+"""Reminder delivery (docs/architecture.md, "Reminders"): claim, send one digest email, record.
 
 ``deliver(recipient, day)`` claims a recipient's pending rows (written by
 ``engine.sweep``) with a conditional update, sends one digest email listing them all, and

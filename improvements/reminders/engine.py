@@ -1,4 +1,4 @@
-"""The reminder engine (docs/architecture.md §5): working days, selection and the sweep.
+"""The reminder engine (docs/architecture.md, "Reminders"): working days, selection and the sweep.
 
 ``sweep(day)`` finds every reminder owed up to ``day`` under the active rules and writes
 it to the ledger (``Reminder``) as pending; the ledger's unique key means a rerun, a

@@ -27,7 +27,7 @@ ALLOWED_EXTENSIONS = (".pdf", ".txt")
 
 
 def fold_text(value: str) -> str:
-    """Line breaks typed into a text box fold to single spaces (docs/architecture.md §7)."""
+    """Line breaks typed into a text box fold to single spaces (docs/architecture.md, "The canonical inspection JSON")."""
     return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", value).strip()
 
 

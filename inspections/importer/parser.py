@@ -69,7 +69,7 @@ INTRODUCTION = "introduction"
 
 @dataclass
 class ParseResult:
-    """``data`` is the canonical inspection JSON (DESIGN.md §7); ``warnings`` say what
+    """``data`` is the canonical inspection JSON (docs/architecture.md, "The canonical inspection JSON"); ``warnings`` say what
     looked inconsistent but did not stop the import."""
 
     data: dict[str, Any]

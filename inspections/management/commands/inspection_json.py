@@ -7,7 +7,7 @@ from inspections.models import Inspection
 
 
 class Command(BaseCommand):
-    help = "Print the canonical inspection JSON (DESIGN.md §7) of a stored inspection."
+    help = "Print the canonical inspection JSON (docs/architecture.md) of a stored inspection."
 
     def add_arguments(self, parser):
         parser.add_argument("--force", required=True, help="The force's slug.")
