@@ -1,24 +1,48 @@
 """One rule decides what a user may see: for_user."""
 
+from datetime import date
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
-from improvements.models import Action, Evidence, ProgressUpdate
-from inspections.models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
+from improvements.models import DailySnapshot, Evidence, Reminder, ReminderRule
 
 from .factories import FollowUpReviewFactory, ProgressUpdateFactory
 
-SCOPED = [
-    Force,
-    Membership,
-    Inspection,
-    Judgment,
-    Finding,
-    FollowUpReview,
-    Action,
-    ProgressUpdate,
-    Evidence,
-]
+
+def scoped_models():
+    """Every model whose manager carries the scoping rule, found in the code rather than
+    listed by hand, so a new force-owned model cannot be forgotten here."""
+    return sorted(
+        (model for model in apps.get_models() if hasattr(model._default_manager, "for_user")),
+        key=lambda model: model.__name__,
+    )
+
+
+SCOPED = scoped_models()
+
+
+def test_the_scoped_models_include_every_force_owned_model():
+    """A model with a path to a force (a foreign key to Force, or to a scoped model) must
+    be scoped; the list above then covers it."""
+    from inspections.models import Force
+
+    scoped = set(SCOPED)
+    for model in apps.get_models():
+        if model._meta.app_label not in ("inspections", "improvements"):
+            continue
+        if model.__name__.startswith("Historical") or model.__name__.endswith("_through"):
+            continue
+        relations = {
+            f.related_model
+            for f in model._meta.get_fields()
+            if f.many_to_one and f.concrete and f.related_model is not None
+        }
+        if Force in relations or relations & scoped:
+            assert model in scoped, f"{model.__name__} has a force but no for_user"
+    names = {model.__name__ for model in SCOPED}
+    assert {"Reminder", "DailySnapshot", "Action", "Evidence", "Force"} <= names
 
 
 @pytest.fixture
@@ -34,6 +58,17 @@ def world(action, beta_action):
             link=f"https://example.org/evidence/{each.pk}",
             uploaded_by=each.owner,
         )
+        force = each.finding.inspection.force
+        Reminder.objects.create(
+            rule=ReminderRule.objects.first(),
+            subject=f"action:{each.pk}",
+            action=each,
+            force=force,
+            recipient=each.owner,
+            anchor_date=date(2027, 3, 3),
+            digest_date=date(2027, 3, 3),
+        )
+        DailySnapshot.objects.create(force=force, date=date(2027, 3, 3))
     return action, beta_action
 
 
