@@ -11,6 +11,7 @@ from inspections.admin_utils import (
     ReadOnlyInline,
     ScopedAdmin,
     ScopedHistoryAdmin,
+    ViewOnly,
     users_visible_to,
 )
 
@@ -60,7 +61,10 @@ class EvidenceInline(ReadOnlyInline):
 
 
 @admin.register(Action)
-class ActionAdmin(ScopedHistoryAdmin):
+class ActionAdmin(ViewOnly, ScopedHistoryAdmin):
+    """Every change to an action is a workflow move or a reassignment, made on the
+    action's page through the services: the admin shows, it does not write."""
+
     list_display = [
         "title",
         "finding_reference",
@@ -94,17 +98,6 @@ class ActionAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_rag()
 
-    # Every change to an action is a workflow move or a reassignment, made on the
-    # action's page through the services: the admin shows, it does not write.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="Finding", ordering="finding__reference")
     def finding_reference(self, obj):
         return obj.finding.reference
@@ -119,7 +112,7 @@ class ActionAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ScopedAdmin):
+class ProgressUpdateAdmin(ViewOnly, ScopedAdmin):
     """The log is append-only: the admin can read it, never change it."""
 
     list_display = ["created_at", "action", "author", "short_text", "status_after"]
@@ -127,36 +120,18 @@ class ProgressUpdateAdmin(ScopedAdmin):
     list_select_related = ["action", "author"]
     search_fields = ["text", "action__title"]
 
-    def has_add_permission(self, request):
-        return False  # an update is written by its author, on the action's page
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="Update")
     def short_text(self, obj):
         return Truncator(obj.text).chars(90)
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ScopedAdmin):
+class EvidenceAdmin(ViewOnly, ScopedAdmin):
     list_display = ["__str__", "action", "uploaded_by", "size", "created_at"]
     list_filter = ["action__finding__inspection__force"]
     list_select_related = ["action", "uploaded_by"]
     search_fields = ["description", "original_name", "link", "sha256"]
     readonly_fields = ["sha256", "size", "content_type", "original_name", "file"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceOwnerOnly:
@@ -194,7 +169,7 @@ class ReminderRuleAdmin(ServiceOwnerOnly, SimpleHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ScopedAdmin):
+class ReminderAdmin(ViewOnly, ScopedAdmin):
     """The ledger: what was sent to whom, and every failure with its error."""
 
     list_display = [
@@ -213,12 +188,6 @@ class ReminderAdmin(ScopedAdmin):
     search_fields = ["recipient__username", "recipient__email", "subject", "error"]
     date_hierarchy = "digest_date"
     readonly_fields = [f.name for f in Reminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Error")
     def short_error(self, obj):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from inspections.models import Finding, ForceScopedQuerySet, review_scope_q
+from inspections.models import CheckedModel, Finding, ForceScopedQuerySet, review_scope_q
 
 STALE_AFTER_DAYS = 30
 AMBER_WITHIN_DAYS = 14
@@ -184,7 +184,7 @@ def private_storage():
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
-class Action(models.Model):
+class Action(CheckedModel):
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -297,10 +297,6 @@ class Action(models.Model):
         if stored["finding_id"] != self.finding_id:
             return {"finding": "An action cannot move to another finding."}
         return {}
-
-    def clean(self):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
 
 
 class AppendOnlyQuerySet(ForceScopedQuerySet):

@@ -183,13 +183,21 @@ class CachedChoicesMixin:
         return field
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
+class ViewOnly:
+    """An admin that shows and never writes: the rows change only through the services
+    (actions), or never (the progress log, evidence, the reminder ledger)."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ViewOnly, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True

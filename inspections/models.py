@@ -72,6 +72,31 @@ def changed_fields(instance, fields) -> set[str]:
     return {name for name in fields if stored[name] != getattr(instance, name)}
 
 
+class CheckedModel(models.Model):
+    """Rules across rows (``integrity_errors``) checked in model validation, which every
+    form runs (the admin's included), and again on every save: an importer, a command or
+    a shell session meets the same rule. On PostgreSQL the database holds most of them
+    too (docs/architecture.md)."""
+
+    check_on_save = True
+
+    class Meta:
+        abstract = True
+
+    def integrity_errors(self) -> dict[str, str]:
+        return {}
+
+    def clean(self):
+        super().clean()
+        if errors := self.integrity_errors():
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.check_on_save and (errors := self.integrity_errors()):
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+
 class ForceScopedQuerySet(models.QuerySet):
     """A queryset that knows the path from its model to the owning force."""
 
@@ -171,7 +196,7 @@ class InspectionQuerySet(ForceScopedQuerySet):
     force_path = "force"
 
 
-class Inspection(models.Model):
+class Inspection(CheckedModel):
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="inspections")
     programme = models.CharField(max_length=100, help_text="For example “PEEL 2015”.")
     pillar = models.CharField(
@@ -228,15 +253,6 @@ class Inspection(models.Model):
             }
         return {}
 
-    def clean(self):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
-
     @property
     def overall(self):
         return next((j for j in self.judgments.all() if j.number == 0), None)
@@ -254,7 +270,7 @@ class JudgmentQuerySet(ForceScopedQuerySet):
     force_path = "inspection__force"
 
 
-class Judgment(models.Model):
+class Judgment(CheckedModel):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="judgments")
     number = models.PositiveSmallIntegerField(help_text="0 is the overall judgment.")
     question = models.TextField()
@@ -304,13 +320,7 @@ class Judgment(models.Model):
             )
         return errors
 
-    def clean(self):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
-
     def save(self, *args, **kwargs):
-        if "inspection_id" in changed_fields(self, ["inspection_id"]):
-            raise ValidationError({"inspection": "A judgment cannot move to another inspection."})
         if self.inspection_id:
             self.grading_scale = self.inspection.grading_scale
         super().save(*args, **kwargs)
@@ -343,7 +353,7 @@ OPEN_FINDING_STATUSES = [
 ]
 
 
-class Finding(models.Model):
+class Finding(CheckedModel):
     Kind = FindingKind
     Status = FindingStatus
 
@@ -445,19 +455,6 @@ class Finding(models.Model):
                 errors["parent"] = "A recommendation's parent must be a cause of concern."
         return errors
 
-    def clean(self):
-        errors = self.integrity_errors()
-        if errors:
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        # Enforced on every save, not only in forms: an importer or a shell session must
-        # not be able to attach a recommendation to another inspection's concern.
-        errors = self.integrity_errors()
-        if errors:
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
-
     @classmethod
     def make_reference(cls, question: int, kind: str, index: int) -> str:
         prefix = "OVR" if question == 0 else f"Q{question}"
@@ -472,7 +469,7 @@ class FollowUpReviewQuerySet(ForceScopedQuerySet):
         return self.filter(status__in=LIVE_REVIEW_STATUSES)
 
 
-class FollowUpReview(models.Model):
+class FollowUpReview(CheckedModel):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
         SCHEDULED = "scheduled", "Scheduled"
@@ -517,15 +514,6 @@ class FollowUpReview(models.Model):
         if "inspection_id" in changed_fields(self, ["inspection_id"]):
             return {"inspection": "A follow-up review cannot move to another inspection."}
         return {}
-
-    def clean(self):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if errors := self.integrity_errors():
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
 
     def scope_errors(self, judgments, findings) -> dict[str, str]:
         """A review's scope belongs to its inspection: questions and findings of another
