@@ -58,7 +58,9 @@ from .access_personas import (
     build_world,
 )
 
-pytestmark = pytest.mark.django_db
+# No ``django_db`` mark: the ``world`` fixture holds the database open for the module
+# (one transaction, rolled back at the end) and ``isolated`` gives each case its own
+# savepoint. pytest-django's per-test TestCase set-up would cost more than the cases.
 
 
 # --- 1. The URL inventory -----------------------------------------------------------------
@@ -843,7 +845,14 @@ def world(django_db_setup, django_db_blocker):
     for logger in quiet:
         logger.setLevel(logging.CRITICAL)
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        world = build_world()
+        # One session per persona, reused by every case (a login per case is slow).
+        for persona, user in world.users.items():
+            if user is not None:
+                client = Client()
+                client.force_login(user)
+                world.extra[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        yield world
         transaction.set_rollback(True)
     for logger, level in zip(quiet, levels, strict=True):
         logger.setLevel(level)
@@ -967,8 +976,19 @@ def check(case: Case, response, before=None, after=None) -> list[str]:
     return problems
 
 
+@pytest.fixture
+def isolated(world):
+    """A savepoint per case: whatever a case writes is gone before the next."""
+    sid = transaction.savepoint()
+    try:
+        yield world
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_access(case, world):
+def test_access(case, isolated):
+    world = isolated
     client = Client(raise_request_exception=False)
     if case.persona in world.extra:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.extra[case.persona]
@@ -986,7 +1006,9 @@ def test_access(case, world):
         response = client.post(url, post_body(case.key, world, case.label))
         after = None if case.expect.writes else fingerprint()
         problems = check(case, response, before, after)
-    assert not problems, f"{case.method} {url} as {case.persona}: " + "; ".join(problems)
+    if problems:
+        # No traceback: the message says it all (and formatting one is slow).
+        pytest.fail(f"{case.method} {url} as {case.persona}: " + "; ".join(problems), pytrace=False)
 
 
 # --- 5. Coverage -------------------------------------------------------------------------
@@ -1057,7 +1079,8 @@ def _staff_client(user):
     return client
 
 
-def test_force_admin_changelists_list_only_alpha_rows(world):
+def test_force_admin_changelists_list_only_alpha_rows(isolated):
+    world = isolated
     client = _staff_client(world.users["force_admin"])
     for label, model in [
         ("inspections.inspection", Inspection),
@@ -1079,7 +1102,8 @@ def test_force_admin_changelists_list_only_alpha_rows(world):
         assert shown and shown <= alpha, (label, shown, alpha)
 
 
-def test_autocomplete_offers_a_force_admin_only_their_own_forces_judgments(world):
+def test_autocomplete_offers_a_force_admin_only_their_own_forces_judgments(isolated):
+    world = isolated
     url = (
         reverse("admin:autocomplete")
         + "?"
@@ -1102,7 +1126,8 @@ def test_autocomplete_offers_a_force_admin_only_their_own_forces_judgments(world
     assert ids == {world.alpha.judgments[2].pk, world.beta.judgments[2].pk}
 
 
-def test_force_admin_cannot_add_a_membership_of_another_force(world):
+def test_force_admin_cannot_add_a_membership_of_another_force(isolated):
+    world = isolated
     client = _staff_client(world.users["force_admin"])
     before = Membership.objects.count()
     response = client.post(
@@ -1115,7 +1140,8 @@ def test_force_admin_cannot_add_a_membership_of_another_force(world):
     assert not Membership.objects.filter(user=world.users["staff"], force=world.beta.force).exists()
 
 
-def test_view_only_admin_change_forms_change_nothing(world):
+def test_view_only_admin_change_forms_change_nothing(isolated):
+    world = isolated
     for user in ("inspector", "superuser"):
         client = _staff_client(world.users[user])
         for model, obj in [
@@ -1132,7 +1158,8 @@ def test_view_only_admin_change_forms_change_nothing(world):
             assert type(obj)._base_manager.filter(pk=obj.pk).values().get() == before
 
 
-def test_simple_history_records_exist_for_the_history_items(world):
+def test_simple_history_records_exist_for_the_history_items(isolated):
+    world = isolated
     """The history-item rows are only meaningful if there is an older record to revert to."""
     for obj in (world.alpha.action, world.alpha.finding, world.beta.review, world.rules[0]):
         assert obj.history.count() >= 2, obj
