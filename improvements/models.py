@@ -79,7 +79,7 @@ def rag_expression(today=None):
     working = Q(status__in=WORKING_STATUSES)
     return Case(
         When(status=Status.SIGNED_OFF, then=Value(RAG.COMPLETE)),
-        When(status__in=[Status.CANCELLED, Status.SUPERSEDED], then=Value(RAG.CLOSED)),
+        When(status__in=INACTIVE_STATUSES, then=Value(RAG.CLOSED)),
         When(status=Status.BLOCKED, then=Value(RAG.RED)),
         When(working & Q(due_date__lt=today), then=Value(RAG.RED)),
         When(

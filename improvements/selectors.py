@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from inspections.models import Finding, Inspection, Judgment
 from inspections.roles import user_is_manager_of
 
-from .models import OPEN_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+from .models import INACTIVE_STATUSES, OPEN_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
 from .workflow import user_may_manage
 
 RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
@@ -134,7 +134,7 @@ def inspection_rollup(inspection: Inspection) -> list[QuestionRollup]:
     rollups = {f.pk: FindingRollup(f) for f in findings}
     rows = (
         Action.objects.filter(finding__inspection=inspection)
-        .exclude(status__in=[Status.CANCELLED, Status.SUPERSEDED])
+        .exclude(status__in=INACTIVE_STATUSES)
         .with_rag()
         .values_list("finding_id", "status", "current_rag")
     )

@@ -19,7 +19,15 @@ from inspections.models import Finding, Membership
 from inspections.services import check_finding_move, finding_move
 
 from .evidence import validate_evidence_file
-from .models import CLOSED_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+from .models import (
+    CLOSED_STATUSES,
+    INACTIVE_STATUSES,
+    RAG,
+    Action,
+    Evidence,
+    ProgressUpdate,
+    Status,
+)
 from .workflow import MoveRefused, check_move, check_open, user_may_manage
 
 
@@ -319,7 +327,7 @@ def finding_submit_evidence(*, finding, by):
         check_finding_move(finding=finding, to=Finding.Status.EVIDENCE_SUBMITTED, by=by)
     except ValidationError as exc:
         raise MoveRefused(exc.messages[0] + ".") from exc
-    actions = finding.actions.exclude(status__in=[Status.CANCELLED, Status.SUPERSEDED])
+    actions = finding.actions.exclude(status__in=INACTIVE_STATUSES)
     if not actions.exists():
         raise MoveRefused("Add an action to the finding first.")
     if actions.exclude(status=Status.SIGNED_OFF).exists():

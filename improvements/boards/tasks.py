@@ -17,6 +17,7 @@ from django.utils import timezone
 from inspections.models import Force
 
 from ..models import (
+    INACTIVE_STATUSES,
     Action,
     DailySnapshot,
     Status,
@@ -32,7 +33,7 @@ COUNT_FIELDS = [
     "signed_off_count",
     "closed_count",
 ]
-CLOSED = [Status.CANCELLED, Status.SUPERSEDED]
+CLOSED = INACTIVE_STATUSES
 
 
 def _upsert(day: date, counts_by_force: dict[int, dict], *, replace: bool) -> int:
