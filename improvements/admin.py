@@ -3,11 +3,13 @@ the pages' services (the workflow, sign-off, reassignment); the progress log and
 never change at all."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from inspections.admin import FindingAdmin
 from inspections.admin_utils import (
+    ReadOnlyHistory,
     ReadOnlyInline,
     ScopedAdmin,
     ScopedHistoryAdmin,
@@ -134,8 +136,14 @@ class EvidenceAdmin(ViewOnly, ScopedAdmin):
     readonly_fields = ["sha256", "size", "content_type", "original_name", "file"]
 
 
-class ServiceOwnerOnly:
-    """Configuration of the whole service: its administrators (superusers) only."""
+class ServiceOwnerOnly(ReadOnlyHistory):
+    """Configuration of the whole service: its administrators (superusers) only. Anyone
+    else is refused before any object is looked up."""
+
+    def _object_or_404(self, request, object_id):
+        if not self.has_module_permission(request):
+            raise PermissionDenied("Only the service's administrators can do that.")
+        return super()._object_or_404(request, object_id)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser

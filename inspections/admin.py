@@ -4,11 +4,19 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.text import Truncator
 
-from .admin_utils import CachedChoicesMixin, ManagedHistoryAdmin, ScopedHistoryAdmin
+from .admin_utils import (
+    CachedChoicesMixin,
+    ManagedHistoryAdmin,
+    NotFoundIs404,
+    ScopedHistoryAdmin,
+    users_visible_to,
+)
 from .models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
 from .services import DECISIONS, check_inspectorate_move, finding_inspectorate_decide
 
@@ -88,6 +96,7 @@ class ForceAdmin(ScopedHistoryAdmin):
                 n_inspections=Count("inspections", distinct=True),
                 n_members=Count("memberships", distinct=True),
             )
+            .order_by("name")
         )
 
     @admin.display(description="Inspections", ordering="n_inspections")
@@ -355,3 +364,16 @@ class FollowUpReviewAdmin(ScopedHistoryAdmin):
     @admin.display(description="Force", ordering="inspection__force__name")
     def force(self, obj):
         return obj.inspection.force
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ScopedUserAdmin(NotFoundIs404, UserAdmin):
+    """People, as far as the user may see them: inspectors everyone, a force user the
+    members of their own forces."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=users_visible_to(request.user))

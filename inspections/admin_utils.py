@@ -80,7 +80,57 @@ def scoped_choices(related_model, user):
     return manager.all()
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class NotFoundIs404:
+    """An object the user may not see, or a malformed id, is a 404 on every admin URL
+    (change, delete, history), before any permission check: as on the pages, nothing
+    says whether another force's object exists."""
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return super().get_object(request, object_id, from_field)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+    def _object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(str(object_id)))
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404("No such object.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+
+class ReadOnlyHistory(NotFoundIs404):
+    """simple-history's views, made safe: the object is looked up through the admin's
+    (scoped) queryset, a bad record id is a 404, and history is read-only:
+    ``SIMPLE_HISTORY_REVERT_DISABLED`` hides the revert button, and a POST to a history
+    record is refused here, so no revert can go around a workflow."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._object_or_404(request, object_id)
+        if not str(version_id).isdigit():
+            raise Http404("No such history record.")
+        if not self.model.history.filter(pk=version_id, id=obj.pk).exists():
+            raise Http404("No such history record.")
+        if request.method != "GET":
+            raise PermissionDenied("History is read-only: records cannot be reverted.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedAdmin(NotFoundIs404, admin.ModelAdmin):
     """Every admin list, filter, form choice and detail goes through the same force
     scoping as the pages: an object outside it is a 404, as on the pages."""
 
@@ -111,39 +161,9 @@ class ScopedAdmin(admin.ModelAdmin):
             filters.append(item)
         return filters
 
-    def get_object(self, request, object_id, from_field=None):
-        # A malformed id is "not found", never a 500.
-        try:
-            return super().get_object(request, object_id, from_field)
-        except (ValueError, TypeError, OverflowError):
-            return None
 
-
-class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    """For models whose changes are kept. The history views look the object up through
-    the scoped queryset (another force's object is a 404), and history is read-only:
-    ``SIMPLE_HISTORY_REVERT_DISABLED`` hides the revert button, and a POST to a history
-    record is refused here, so no revert can go around a workflow."""
-
-    def _scoped_object_or_404(self, request, object_id):
-        obj = self.get_object(request, unquote(str(object_id)))
-        if obj is None:
-            raise Http404("No such object.")
-        return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._scoped_object_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self._scoped_object_or_404(request, object_id)
-        if not str(version_id).isdigit():
-            raise Http404("No such history record.")
-        if not self.model.history.filter(pk=version_id, id=obj.pk).exists():
-            raise Http404("No such history record.")
-        if request.method != "GET":
-            raise PermissionDenied("History is read-only: records cannot be reverted.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+class ScopedHistoryAdmin(ReadOnlyHistory, ScopedAdmin, SimpleHistoryAdmin):
+    """For models whose changes are kept: scoped, with read-only history views."""
 
 
 class ManagedHistoryAdmin(ScopedHistoryAdmin):

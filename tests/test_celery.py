@@ -57,8 +57,11 @@ def test_a_real_worker_runs_a_task_through_the_broker():
     force = Force.objects.create(name="Before", slug="before")
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
+    # Sent before the worker starts: kombu's filesystem transport reads a message file
+    # without waiting for the writer's lock, so a worker polling while a message is being
+    # written can read it empty and stop (JSONDecodeError, "Unrecoverable error").
+    celery_tasks.rename_force.delay(force.pk, "After")
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        celery_tasks.rename_force.delay(force.pk, "After")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             force.refresh_from_db()

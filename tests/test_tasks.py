@@ -80,9 +80,11 @@ def test_a_real_worker_runs_the_beat_task_end_to_end(action, mailoutbox):
     Action.objects.filter(pk=action.pk).update(due_date=WED + timedelta(days=7))
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
+    # Sent before the worker starts (see test_celery: the filesystem transport can read a
+    # message that is still being written); the worker then queues the delivery itself.
+    tasks.reminders_sweep.delay(WED.isoformat())
+    tasks.reminders_sweep.delay(WED.isoformat())  # a second delivery of the beat task
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        tasks.reminders_sweep.delay(WED.isoformat())
-        tasks.reminders_sweep.delay(WED.isoformat())  # a second delivery of the beat task
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if Reminder.objects.filter(status=Reminder.State.SENT).exists() and mailoutbox:
