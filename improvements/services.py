@@ -28,7 +28,13 @@ from .models import (
     ProgressUpdate,
     Status,
 )
-from .workflow import MoveRefused, check_move, check_open, user_may_manage
+from .workflow import (
+    MoveRefused,
+    check_move,
+    check_open,
+    user_is_participant,
+    user_may_manage,
+)
 
 
 class StaleAction(Exception):
@@ -166,8 +172,11 @@ def progress_update_add(
     evidence_description: str = "",
     at=None,
 ) -> ProgressUpdate:
-    """Log progress, optionally moving the status and attaching one piece of evidence."""
+    """Log progress, optionally moving the status and attaching one piece of evidence.
+    Only the owner, a contributor or a manager of the force may write to the log."""
     check_open(action)
+    if not user_is_participant(by, action):
+        raise MoveRefused("Only the owner, a contributor or a manager can update this action")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Enter what has been done"})

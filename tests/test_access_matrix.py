@@ -955,9 +955,10 @@ def fingerprint() -> dict:
 
 def _content(response) -> bytes:
     if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-        response.close()
-        return body
+        # Reading to the end closes the response inside the test client (which keeps
+        # the test's database connection open); closing it again here would fire
+        # request_finished outside it and close the connection on PostgreSQL.
+        return b"".join(response.streaming_content)
     return response.content
 
 

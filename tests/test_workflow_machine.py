@@ -364,7 +364,7 @@ class ActionWorkflow(RuleBasedStateMachine):
         self.seen_updates = {}
         self.seen_evidence = {}
         self.max_updates = 0
-        self.observed = []  # (from, to, persona) of every status change observed
+        self.observed = []  # (from, to) of every status change observed
         self.latest = (self.load(), copy.copy(self.shadow))
         self.previous = self.latest
         self.current = self.snapshot()
@@ -382,7 +382,11 @@ class ActionWorkflow(RuleBasedStateMachine):
         action, expected_version, view = self.handle(held)
         self.cross_check_map(action, view, persona, to)
         move = legal_move(view, persona, to)
-        if move is None or (move.needs_reason and not reason.strip()) or self.is_stale(view, expected_version):
+        if (
+            move is None
+            or (move.needs_reason and not reason.strip())
+            or self.is_stale(view, expected_version)
+        ):
             predicted = REFUSE
         else:
             predicted = ACCEPT
@@ -438,15 +442,12 @@ class ActionWorkflow(RuleBasedStateMachine):
         move = None
         if not view.is_open or not text.strip():
             predicted = REFUSE
-        elif not is_participant(view, persona) and (to and to != view.status):
+        elif not is_participant(view, persona):
             predicted = REFUSE  # invariant 5: non-participants change nothing
         elif to and to != view.status:
             self.cross_check_map(action, view, persona, to)
             move = legal_move(view, persona, to)
-            if move is None or (with_link and to in CLOSED_STATUSES):
-                predicted = REFUSE
-            else:
-                predicted = ACCEPT
+            predicted = REFUSE if move is None or with_link and to in CLOSED_STATUSES else ACCEPT
         else:
             predicted = ACCEPT
         if predicted == ACCEPT and self.is_stale(view, expected_version):
@@ -495,7 +496,13 @@ class ActionWorkflow(RuleBasedStateMachine):
         lead = view.lead if new_lead == "keep" else new_lead
         due_date = view.due_date if due == "keep" else TODAY + datetime.timedelta(days=due)
         changed = (new_owner, lead, due_date) != (view.owner, view.lead, view.due_date)
-        if persona not in MANAGERS or not view.is_open or new_owner not in MEMBERS or due_date != view.due_date and not reason.strip():
+        if (
+            persona not in MANAGERS
+            or not view.is_open
+            or new_owner not in MEMBERS
+            or due_date != view.due_date
+            and not reason.strip()
+        ):
             predicted = REFUSE
         elif not changed:
             predicted = NOOP
@@ -578,7 +585,9 @@ class ActionWorkflow(RuleBasedStateMachine):
             if legal_move(self.shadow, persona, target)
         }
         forward = (Status.IN_PROGRESS, Status.COMPLETED, Status.SIGNED_OFF)
-        weighted = [t for t in Status.values if t in targets for _ in range(3 if t in forward else 1)]
+        weighted = [
+            t for t in Status.values if t in targets for _ in range(3 if t in forward else 1)
+        ]
         target = data.draw(st.sampled_from(weighted), label="target")
         allowed = [p for p in PERSONAS if legal_move(self.shadow, p, target)]
         persona = data.draw(st.sampled_from(allowed), label="persona")
@@ -598,7 +607,7 @@ class ActionWorkflow(RuleBasedStateMachine):
     @precondition(may_walk)
     @rule(data=st.data())
     def make_another_legal_move(self, data):
-        """The same again: two rules of seven walk the map."""
+        """The same again, so that two of the rules walk the map."""
         self.make_a_legal_move(data)
 
     @precondition(lambda self: self.shadow.status == Status.COMPLETED)
@@ -623,7 +632,6 @@ class ActionWorkflow(RuleBasedStateMachine):
     def try_to_change_a_closed_action(self, data):
         """Once closed, the people who could change it while open try everything, with a
         fresh copy or one loaded before it closed."""
-        self.stats.outcomes[("CLOSED_RULE", "x")] += 1
         persona = data.draw(st.sampled_from(MEMBER_OWNERS), label="persona")
         held = data.draw(st.sampled_from(("fresh", "previous")), label="held")
         what = data.draw(st.sampled_from(("note", "move", "reassign")), label="what")
@@ -719,7 +727,7 @@ MACHINE_SETTINGS = hyp_settings(
     deadline=None,
     database=None,  # keep the examples out of the working tree
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
 )
 
 
@@ -756,38 +764,63 @@ def test_a_scripted_walk_through_the_machine():
     world = build_world()
     R = REASONS[-1]
     steps = [
-        ("change_status", ACCEPT, dict(persona="owner", to=Status.IN_PROGRESS, reason="")),
-        ("add_update", ACCEPT, dict(persona="contributor", text=TEXTS[0], with_link=True)),
-        ("change_status", REFUSE, dict(persona="contributor", to=Status.COMPLETED, reason="")),
-        ("add_update", ACCEPT, dict(persona="owner", text="Done.", to=Status.COMPLETED)),
-        ("sign_off", REFUSE, dict(persona="owner")),  # the owner
-        ("change_status", REFUSE, dict(persona="manager_a", to=Status.RETURNED, reason="  ")),
-        ("change_status", ACCEPT, dict(persona="manager_a", to=Status.RETURNED, reason=R)),
-        ("change_status", ACCEPT, dict(persona="manager_a", to=Status.COMPLETED, reason="")),
-        ("sign_off", REFUSE, dict(persona="manager_a")),  # marked it complete
-        ("reassign", REFUSE, dict(persona="manager_b", new_owner="manager_b", due=30)),
-        ("reassign", ACCEPT, dict(persona="manager_b", new_owner="manager_b", due=30, reason=R)),
-        ("sign_off", REFUSE, dict(persona="manager_b")),  # owns it now
-        ("reassign", ACCEPT, dict(persona="manager_a", new_owner="owner", new_lead=None)),
-        ("sign_off", REFUSE, dict(persona="manager_b", held="stale_version")),  # only stale
-        ("change_status", REFUSE, dict(persona="manager_a", to=Status.CANCELLED, reason=R, held="stale_version")),
-        ("add_update", REFUSE, dict(persona="manager_b", text="Closing.", to=Status.SIGNED_OFF, with_link=True)),
-        ("submit_evidence", REFUSE, dict(persona="manager_a")),  # not signed off yet
-        ("sign_off", ACCEPT, dict(persona="manager_b", note="Checked.", held="fresh_version")),
+        ("change_status", ACCEPT, {"persona": "owner", "to": Status.IN_PROGRESS, "reason": ""}),
+        ("add_update", ACCEPT, {"persona": "contributor", "text": TEXTS[0], "with_link": True}),
+        ("change_status", REFUSE, {"persona": "contributor", "to": Status.COMPLETED, "reason": ""}),
+        ("add_update", ACCEPT, {"persona": "owner", "text": "Done.", "to": Status.COMPLETED}),
+        ("sign_off", REFUSE, {"persona": "owner"}),  # the owner
+        ("change_status", REFUSE, {"persona": "manager_a", "to": Status.RETURNED, "reason": "  "}),
+        ("change_status", ACCEPT, {"persona": "manager_a", "to": Status.RETURNED, "reason": R}),
+        ("change_status", ACCEPT, {"persona": "manager_a", "to": Status.COMPLETED, "reason": ""}),
+        ("sign_off", REFUSE, {"persona": "manager_a"}),  # marked it complete
+        ("reassign", REFUSE, {"persona": "manager_b", "new_owner": "manager_b", "due": 30}),
+        (
+            "reassign",
+            ACCEPT,
+            {"persona": "manager_b", "new_owner": "manager_b", "due": 30, "reason": R},
+        ),
+        ("sign_off", REFUSE, {"persona": "manager_b"}),  # owns it now
+        ("reassign", ACCEPT, {"persona": "manager_a", "new_owner": "owner", "new_lead": None}),
+        ("sign_off", REFUSE, {"persona": "manager_b", "held": "stale_version"}),  # only stale
+        (
+            "change_status",
+            REFUSE,
+            {"persona": "manager_a", "to": Status.CANCELLED, "reason": R, "held": "stale_version"},
+        ),
+        (
+            "add_update",
+            REFUSE,
+            {
+                "persona": "manager_b",
+                "text": "Closing.",
+                "to": Status.SIGNED_OFF,
+                "with_link": True,
+            },
+        ),
+        ("submit_evidence", REFUSE, {"persona": "manager_a"}),  # not signed off yet
+        ("sign_off", ACCEPT, {"persona": "manager_b", "note": "Checked.", "held": "fresh_version"}),
         # A copy loaded while the action was open: the log is written, then rolled back.
-        ("change_status", REFUSE, dict(persona="manager_a", to=Status.CANCELLED, reason=R, held="previous")),
-        ("submit_evidence", REFUSE, dict(persona="bystander")),
-        ("submit_evidence", ACCEPT, dict(persona="manager_a")),
-        ("submit_evidence", REFUSE, dict(persona="manager_b")),  # already submitted
-        ("add_update", REFUSE, dict(persona="owner", text=TEXTS[0], with_link=True)),
-        ("reassign", REFUSE, dict(persona="manager_a", new_owner="contributor", due=120, reason=R)),
-        ("change_status", REFUSE, dict(persona="manager_a", to=Status.SUPERSEDED, reason=R)),
+        (
+            "change_status",
+            REFUSE,
+            {"persona": "manager_a", "to": Status.CANCELLED, "reason": R, "held": "previous"},
+        ),
+        ("submit_evidence", REFUSE, {"persona": "bystander"}),
+        ("submit_evidence", ACCEPT, {"persona": "manager_a"}),
+        ("submit_evidence", REFUSE, {"persona": "manager_b"}),  # already submitted
+        ("add_update", REFUSE, {"persona": "owner", "text": TEXTS[0], "with_link": True}),
+        (
+            "reassign",
+            REFUSE,
+            {"persona": "manager_a", "new_owner": "contributor", "due": 120, "reason": R},
+        ),
+        ("change_status", REFUSE, {"persona": "manager_a", "to": Status.SUPERSEDED, "reason": R}),
     ]
     defaults = {
-        "change_status": dict(held="fresh"),
-        "sign_off": dict(note="", held="fresh"),
-        "add_update": dict(to=None, with_link=False, held="fresh"),
-        "reassign": dict(new_lead="keep", due="keep", reason="", held="fresh"),
+        "change_status": {"held": "fresh"},
+        "sign_off": {"note": "", "held": "fresh"},
+        "add_update": {"to": None, "with_link": False, "held": "fresh"},
+        "reassign": {"new_lead": "keep", "due": "keep", "reason": "", "held": "fresh"},
         "submit_evidence": {},
     }
     with time_machine.travel(FROZEN, tick=False):
@@ -810,6 +843,20 @@ def test_a_scripted_walk_through_the_machine():
             machine.teardown()
 
 
-import improvements.services as _sv
-_sv.check_open = lambda action: None
-_sv.CLOSED_STATUSES = []
+@pytest.mark.parametrize("persona", ["bystander", "inspector", "outsider"])
+def test_a_non_participant_cannot_log_progress(persona):
+    """Invariant 5 on its own, the shortest example the machine shrinks to: someone who
+    is not the owner, a contributor or a manager of the force adds a progress note (with
+    a link as evidence) to an open action. Nothing may be written."""
+    world = build_world()
+    with time_machine.travel(FROZEN, tick=False):
+        machine = ActionWorkflow(world, Stats())
+        try:
+            machine.create_action()
+            machine.database_matches_the_shadow()
+            machine.add_update(
+                persona=persona, text=TEXTS[0], to=None, with_link=True, held="fresh"
+            )
+            machine.database_matches_the_shadow()
+        finally:
+            machine.teardown()
