@@ -47,12 +47,9 @@ class StaleAction(Exception):
         )
 
 
-def _claim(action: Action, expected_version: int | None, *, by, reason: str = "", **changes):
-    """Save ``changes`` only if the action is still at the version the user read.
-
-    The conditional update claims the row (and locks it until the transaction ends);
-    the ordinary save that follows writes the change history with who and why.
-    """
+def _claim_row(action: Action, expected_version: int | None) -> int:
+    """Claim the row if it is still open and at the version the user read: the
+    conditional update locks it until the transaction ends. Returns the version read."""
     version = action.version if expected_version is None else expected_version
     rows = (
         Action.objects.filter(pk=action.pk, version=version)
@@ -63,6 +60,22 @@ def _claim(action: Action, expected_version: int | None, *, by, reason: str = ""
         action.refresh_from_db(fields=["status"])
         check_open(action)
         raise StaleAction()
+    return version
+
+
+def _claim(
+    action: Action,
+    expected_version: int | None,
+    *,
+    by,
+    reason: str = "",
+    claimed: int | None = None,
+    **changes,
+):
+    """Save ``changes`` only if the action is still at the version the user read (or
+    was already claimed at ``claimed``); the ordinary save writes the change history
+    with who and why."""
+    version = claimed if claimed is not None else _claim_row(action, expected_version)
     for name, value in changes.items():
         setattr(action, name, value)
     action.version = version + 1
@@ -189,11 +202,15 @@ def progress_update_add(
     reason = f"Status: {Status(changes['status']).label}" if "status" in changes else ""
     closing = changes.get("status") in CLOSED_STATUSES
     if closing:
+        # The log entry goes in while the action is still open: once closed it accepts
+        # nothing, its log included (a trigger on PostgreSQL).
         if evidence_file is not None or evidence_link:
             raise ValidationError("Attach evidence before the action is closed, not with it")
+        claimed = _claim_row(action, expected_version)
         update = _log(action, by, text, now, status=changes["status"])
-    _claim(action, expected_version, by=by, reason=reason, **changes)
-    if not closing:
+        _claim(action, None, by=by, reason=reason, claimed=claimed, **changes)
+    else:
+        _claim(action, expected_version, by=by, reason=reason, **changes)
         update = _log(action, by, text, now)
     if evidence_file is not None:
         evidence_from_upload(

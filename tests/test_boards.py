@@ -43,6 +43,7 @@ from .factories import (
     ProgressUpdateFactory,
     UserFactory,
 )
+from .history import writing_history
 
 BOARD = "/board/"
 NATIONAL = "/board/national/"
@@ -118,6 +119,7 @@ def _aware_days_ago(days: int):
 
 
 @pytest.fixture
+@writing_history()
 def board(alpha, alpha_inspection, alpha_finding, action, owner, staff, manager, beta_action):
     """Alpha's actions in every state the board distinguishes, a follow-up review whose
     scope has one ready finding of three, and Beta's action that must never count."""

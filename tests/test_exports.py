@@ -21,12 +21,14 @@ from .factories import (
     JudgmentFactory,
     ProgressUpdateFactory,
 )
+from .history import writing_history
 
 CSV_URL = "/board/export.csv"
 XLSX_URL = "/board/export.xlsx"
 
 
 @pytest.fixture
+@writing_history()
 def tracker(alpha_finding, action, owner, staff, manager, beta_action):
     """Alpha: the fixture's action with two updates (a formula-looking one last), a
     signed-off action with evidence, and a blocked action owned by someone else."""
