@@ -163,18 +163,26 @@ def force_name_error(name: str) -> str:
     return ""
 
 
-def force_for_name(name: str) -> Force:
-    """The force a report names: by name, or by slug, so that "Thames Valley Police."
-    and "Thames Valley Police" are one force (never a slug collision, never an empty
-    slug that no board could be reached at)."""
-    if error := force_name_error(name):
-        raise CanonicalError(error)
-    slug = slugify(name)[:100]
-    force = (
+def find_force(name: str) -> Force | None:
+    """The stored force a report's name means: by name, or by slug, so that "Thames
+    Valley Police." and "Thames Valley Police" are one force. The preview and the save
+    both look it up here."""
+    slug = slugify(name or "")[:100]
+    if not slug:
+        return None
+    return (
         Force.objects.filter(name__iexact=name).first() or Force.objects.filter(slug=slug).first()
     )
+
+
+def force_for_name(name: str) -> Force:
+    """``find_force``, or a new force (never a slug collision, never an empty slug that
+    no board could be reached at)."""
+    if error := force_name_error(name):
+        raise CanonicalError(error)
+    force = find_force(name)
     if force is None:
-        force = Force.objects.create(name=name.strip(), slug=slug)
+        force = Force.objects.create(name=name.strip(), slug=slugify(name)[:100])
     return force
 
 

@@ -362,13 +362,19 @@ ADMIN_SITE = {
     "admin/(?P<url>.*)$": logged_in(
         ADMIN_LOGIN, anonymous=ADMIN_LOGIN, **dict.fromkeys(ADMIN_USERS, 404)
     ),
+    # Importing a report is the inspectorate's: a force user with admin access is refused.
     "admin:inspections_inspection_import": logged_in(
-        ADMIN_LOGIN, anonymous=ADMIN_LOGIN, **dict.fromkeys(ADMIN_USERS, 200)
+        ADMIN_LOGIN,
+        anonymous=ADMIN_LOGIN,
+        **{**dict.fromkeys(ADMIN_USERS, 200), "force_admin": 403},
     ),
     "admin:inspections_inspection_import_confirm": logged_in(
         ADMIN_LOGIN,
         anonymous=ADMIN_LOGIN,
-        **dict.fromkeys(ADMIN_USERS, Expect(302, "admin:inspections_inspection_import")),
+        **{
+            **dict.fromkeys(ADMIN_USERS, Expect(302, "admin:inspections_inspection_import")),
+            "force_admin": 403,
+        },
     ),
 }
 

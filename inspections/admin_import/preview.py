@@ -8,19 +8,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 
-from ..canonical import default_references, diff_canonical, inspection_to_canonical
-from ..models import Finding, Force, Inspection
+from ..canonical import default_references, diff_canonical, find_force, inspection_to_canonical
+from ..models import Finding, Inspection
 from .forms import FindingFormSet, InspectionForm, JudgmentFormSet, ReviewFormSet, question_choices
 
 
 def existing_inspection(data: dict) -> Inspection | None:
     """The stored inspection this document would be saved over (same force, programme,
     pillar), if there is one."""
+    force = find_force(data.get("force", ""))
+    if force is None:
+        return None
     return (
         Inspection.objects.filter(
-            force__name__iexact=data.get("force", ""),
-            programme=data.get("programme", ""),
-            pillar=data.get("pillar") or "",
+            force=force, programme=data.get("programme", ""), pillar=data.get("pillar") or ""
         )
         .select_related("force")
         .first()
@@ -255,7 +256,7 @@ class ImportPreview:
             "preview_errors": self.errors,
             "filename": self.payload.get("filename", ""),
             "report_force": self.payload.get("report_force", ""),
-            "force_exists": Force.objects.filter(name__iexact=data["force"]).exists(),
+            "force_exists": find_force(data["force"]) is not None,
             "grading_scale": original["grading_scale"],
             "inspection_form": self.inspection_form,
             "judgment_rows": [

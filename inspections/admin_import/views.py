@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ..canonical import CanonicalError, ReimportConflict, inspection_save_canonical
+from ..roles import user_is_inspector
 from .forms import ReportUploadForm
 from .preview import ImportPreview, existing_inspection
 from .signing import PreviewDataError, load_preview, sign_preview
@@ -25,7 +26,10 @@ PREVIEW_TEMPLATE = "admin/inspections/inspection/import_preview.html"
 
 
 def _require_permission(request) -> None:
-    if not request.user.has_perm(PERMISSION):
+    """Importing a report writes an inspection for whichever force the report names (and
+    may create the force): the inspectorate's job, so inspectors only, whatever model
+    permissions a force user has been given."""
+    if not (user_is_inspector(request.user) and request.user.has_perm(PERMISSION)):
         raise PermissionDenied
 
 
