@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from inspections.models import CheckedModel, Finding, ForceScopedQuerySet, review_scope_q
+from inspections.models import (
+    CheckedModel,
+    Finding,
+    ForceScopedQuerySet,
+    review_scope_q,
+    stored_values,
+)
 
 STALE_AFTER_DAYS = 30
 AMBER_WITHIN_DAYS = 14
@@ -237,6 +243,12 @@ class Action(CheckedModel):
                 | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
                 name="action_signed_off_has_who_and_when",
             ),
+            # Completed (and so signed off) says by whom and when: two people, always.
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.COMPLETED, Status.SIGNED_OFF])
+                | Q(completed_at__isnull=False, completed_by__isnull=False),
+                name="action_signed_off_was_completed",
+            ),
             models.CheckConstraint(
                 condition=Q(signed_off_by__isnull=True) | ~Q(signed_off_by=F("owner")),
                 name="action_owner_cannot_sign_off",
@@ -287,15 +299,21 @@ class Action(CheckedModel):
         return self.status in WORKING_STATUSES and self.due_date < timezone.localdate()
 
     def integrity_errors(self) -> dict[str, str]:
-        if self._state.adding or self.pk is None:
-            return {}
-        stored = Action._base_manager.filter(pk=self.pk).values("status", "finding_id").first()
+        from .workflow import MOVES  # the map lives beside the rules of who may move
+
+        # Read afresh: an action's status moves under other users' hands.
+        stored = stored_values(self, ["status", "finding_id"], fresh=True)
         if stored is None:
             return {}
         if stored["status"] in CLOSED_STATUSES:
             return {"__all__": "This action is closed: it can no longer be changed."}
         if stored["finding_id"] != self.finding_id:
             return {"finding": "An action cannot move to another finding."}
+        if stored["status"] != self.status and (stored["status"], self.status) not in MOVES:
+            return {
+                "status": f"An action that is “{Status(stored['status']).label}” cannot be "
+                f"moved to “{Status(self.status).label}”."
+            }
         return {}
 
 

@@ -62,11 +62,21 @@ def scale_labels(scale: str) -> list[str]:
     return [Grade(value).label for value in SCALE_GRADES[scale]]
 
 
+def stored_values(instance, fields, *, fresh: bool = False) -> dict | None:
+    """``fields`` as the row was loaded (or last saved), without a query when the
+    instance came from the database, or (``fresh``) as the database holds them now;
+    None for a new row."""
+    if instance._state.adding or instance.pk is None:
+        return None
+    loaded = getattr(instance, "_loaded_values", None)
+    if not fresh and loaded is not None and all(name in loaded for name in fields):
+        return {name: loaded[name] for name in fields}
+    return type(instance)._base_manager.filter(pk=instance.pk).values(*fields).first()
+
+
 def changed_fields(instance, fields) -> set[str]:
     """Which of ``fields`` differ from the stored row (empty for a new row)."""
-    if instance._state.adding or instance.pk is None:
-        return set()
-    stored = type(instance)._base_manager.filter(pk=instance.pk).values(*fields).first()
+    stored = stored_values(instance, fields)
     if stored is None:
         return set()
     return {name for name in fields if stored[name] != getattr(instance, name)}
@@ -91,10 +101,20 @@ class CheckedModel(models.Model):
         if errors := self.integrity_errors():
             raise ValidationError(errors)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Remember the row as loaded, so the rules compare without another query.
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))  # attnames
+        return instance
+
     def save(self, *args, **kwargs):
         if self.check_on_save and (errors := self.integrity_errors()):
             raise ValidationError(errors)
         super().save(*args, **kwargs)
+        self._loaded_values = {
+            f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields
+        }
 
 
 class ForceScopedQuerySet(models.QuerySet):

@@ -158,6 +158,7 @@ def board(alpha, alpha_inspection, alpha_finding, action, owner, staff, manager,
             signed_off_by=manager,
             signed_off_at=_aware_days_ago(3),
             completed_at=_aware_days_ago(4),
+            completed_by=who,
         )
         update(made, 4, "Done and published.")
         if evidence:
@@ -172,7 +173,7 @@ def board(alpha, alpha_inspection, alpha_finding, action, owner, staff, manager,
     update(make(alpha_finding, Status.IN_PROGRESS, -5), 2)  # overdue, red
     make(alpha_finding, Status.BLOCKED, 40, who=staff)  # red
     make(f2, Status.NOT_STARTED, 10, created_days_ago=60)  # amber, due soon, stale
-    make(f2, Status.COMPLETED, 3, who=staff, completed_at=_aware_days_ago(1))
+    make(f2, Status.COMPLETED, 3, who=staff, completed_at=_aware_days_ago(1), completed_by=staff)
     signed_off(f3, owner)
     make(f3, Status.CANCELLED, 50)
     update(make(f3, Status.RETURNED, 25, who=staff, created_days_ago=90), 40)  # stale
@@ -616,11 +617,15 @@ def test_query_count_is_the_same_for_one_and_fifty_actions(client, manager, alph
     )
     one = _measure(client, manager)
     for n in range(49):
+        status = list(Status.values)[n % 5]
+        someone = UserFactory()
+        done = {"completed_by": someone, "completed_at": timezone.now()}
         extra = ActionFactory(
             finding=FindingFactory(judgment=alpha_finding.judgment),
-            owner=UserFactory(),
-            status=list(Status.values)[n % 5],
+            owner=someone,
+            status=status,
             due_date=today + timedelta(days=n - 20),
+            **(done if status == Status.COMPLETED else {}),
         )
         ProgressUpdateFactory(action=extra)
     assert _measure(client, manager) == one

@@ -44,6 +44,8 @@ def tracker(alpha_finding, action, owner, staff, manager, beta_action):
         owner=owner,
         lead=manager,
         status=Status.SIGNED_OFF,
+        completed_by=owner,
+        completed_at=timezone.now() - timedelta(days=2),
         signed_off_by=manager,
         signed_off_at=timezone.now() - timedelta(days=1),
         due_date=timezone.localdate() - timedelta(days=5),

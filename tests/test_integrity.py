@@ -257,14 +257,31 @@ def test_manager_owner_cannot_complete_reassign_and_sign_off(action, manager, ow
     assert Action.objects.get(pk=action.pk).status == Status.COMPLETED
 
 
-def test_database_refuses_signer_who_completed(action, manager):
-    Action.objects.filter(pk=action.pk).update(completed_by=manager, status="completed")
+def test_database_refuses_signer_who_completed(action, manager, second_manager):
+    Action.objects.filter(pk=action.pk).update(
+        completed_by=manager, completed_at=action.created_at, status="completed"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Action.objects.filter(pk=action.pk).update(
-            status=Status.SIGNED_OFF,
-            signed_off_by=manager,
-            signed_off_at=action.created_at,
+            status=Status.SIGNED_OFF, signed_off_by=manager, signed_off_at=action.created_at
         )
+    # Another manager may: the same statement with a second pair of eyes is accepted.
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.SIGNED_OFF, signed_off_by=second_manager, signed_off_at=action.created_at
+    )
+
+
+def test_nobody_signs_off_an_action_that_was_never_completed(action, manager):
+    """One person closing alone: straight from "in progress" to "signed off"."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(
+            status=Status.SIGNED_OFF, signed_off_by=manager, signed_off_at=action.created_at
+        )
+    stored = Action.objects.get(pk=action.pk)
+    stored.status = Status.SIGNED_OFF
+    stored.signed_off_by = manager
+    with pytest.raises(ValidationError, match="cannot be moved"):
+        stored.full_clean()
 
 
 # --- 4. Closed actions accept no writes ------------------------------------------------------

@@ -87,11 +87,11 @@ def test_a_due_date_change_rearms_the_reminders(action, mailoutbox):
     "status", [Status.SIGNED_OFF, Status.CANCELLED, Status.SUPERSEDED, Status.COMPLETED]
 )
 def test_closed_actions_get_nothing(action, status, mailoutbox):
-    extra = (
-        {"signed_off_by": action.lead, "signed_off_at": "2027-01-01T10:00Z"}
-        if status == Status.SIGNED_OFF
-        else {}
-    )
+    extra = {}
+    if status in (Status.COMPLETED, Status.SIGNED_OFF):
+        extra = {"completed_by": action.owner, "completed_at": "2026-12-31T10:00Z"}
+    if status == Status.SIGNED_OFF:
+        extra.update(signed_off_by=action.lead, signed_off_at="2027-01-01T10:00Z")
     Action.objects.filter(pk=action.pk).update(status=status, due_date=WED, **extra)
     assert run(WED)["sent"] == 0
     assert mailoutbox == []

@@ -21,8 +21,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def at_status(action, status):
     extra = {}
+    if status in (Status.COMPLETED, Status.SIGNED_OFF):
+        extra = {"completed_by": action.owner, "completed_at": "2025-12-31T10:00Z"}
     if status == Status.SIGNED_OFF:
-        extra = {"signed_off_by": action.lead, "signed_off_at": "2026-01-01T10:00Z"}
+        extra.update(signed_off_by=action.lead, signed_off_at="2026-01-01T10:00Z")
     Action.objects.filter(pk=action.pk).update(status=status, **extra)
     action.refresh_from_db()
     return action

@@ -166,7 +166,9 @@ def test_disguised_files_are_refused(client, owner, action, name, content):
 
 
 def test_manager_signs_off_and_owner_cannot(client, owner, manager, action):
-    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.COMPLETED, completed_by=action.owner, completed_at=timezone.now()
+    )
     action.refresh_from_db()
     client.force_login(owner)
     response = client.post(
@@ -183,7 +185,12 @@ def test_manager_signs_off_and_owner_cannot(client, owner, manager, action):
 
 
 def test_manager_who_owns_the_action_gets_a_clear_error(client, manager, action):
-    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED, owner=manager)
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.COMPLETED,
+        owner=manager,
+        completed_by=action.owner,
+        completed_at=timezone.now(),
+    )
     action.refresh_from_db()
     client.force_login(manager)
     response = client.post(
@@ -205,7 +212,9 @@ def test_an_illegal_move_is_a_form_error_not_a_500(client, manager, action):
 
 
 def test_return_needs_a_reason(client, manager, action):
-    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.COMPLETED, completed_by=action.owner, completed_at=timezone.now()
+    )
     client.force_login(manager)
     response = client.post(
         url("action-decide", action.pk), {"decision": Status.RETURNED, "version": action.version}
@@ -325,7 +334,9 @@ def test_action_page_query_count_does_not_grow_with_the_log(client, owner, actio
 
 
 def test_inspection_page_shows_rollup_and_manager_submits_finding(client, manager, action):
-    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.COMPLETED, completed_by=action.owner, completed_at=timezone.now()
+    )
     action.refresh_from_db()
     services.action_sign_off(action=action, by=manager)
     client.force_login(manager)

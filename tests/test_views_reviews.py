@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from improvements import services
 from improvements.models import Action, Status
@@ -26,7 +27,9 @@ def test_review_page_shows_readiness(client, owner, manager, review, action):
     body = response.content.decode()
     assert action.finding.reference in body and "0 of 1" in body
     assert "evidence pack" not in body  # the pack is for managers
-    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    Action.objects.filter(pk=action.pk).update(
+        status=Status.COMPLETED, completed_by=action.owner, completed_at=timezone.now()
+    )
     action.refresh_from_db()
     services.progress_update_add(
         action=action, by=manager, text="Evidence", evidence_link="https://example.org/e"
