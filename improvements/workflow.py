@@ -39,9 +39,14 @@ def _moves() -> dict[tuple[str, str], Move]:
         Move(Status.COMPLETED, Status.SIGNED_OFF, MANAGER_NOT_OWNER, label="Sign off"),
         Move(Status.COMPLETED, Status.RETURNED, MANAGER, needs_reason=True, label="Return"),
     ]
+    # Closing an action without doing it is a closing too: never by its owner alone.
     for source in OPEN_STATUSES:
-        moves.append(Move(source, Status.CANCELLED, MANAGER, needs_reason=True, label="Cancel"))
-        moves.append(Move(source, Status.SUPERSEDED, MANAGER, needs_reason=True, label="Supersede"))
+        moves.append(
+            Move(source, Status.CANCELLED, MANAGER_NOT_OWNER, needs_reason=True, label="Cancel")
+        )
+        moves.append(
+            Move(source, Status.SUPERSEDED, MANAGER_NOT_OWNER, needs_reason=True, label="Supersede")
+        )
     return {(m.source, m.target): m for m in moves}
 
 
@@ -95,10 +100,11 @@ def check_move(user, action, target: str) -> Move:
             f"“{Status(target).label}”"
         )
     if not user_may(user, action, move.who):
+        deed = "sign it off" if move.target == Status.SIGNED_OFF else f"{move.label.lower()} it"
         if move.who == MANAGER_NOT_OWNER and action.owner_id == user.pk:
-            raise MoveRefused("You own this action, so someone else must sign it off")
+            raise MoveRefused(f"You own this action, so someone else must {deed}")
         if move.who == MANAGER_NOT_OWNER and action.completed_by_id == user.pk:
-            raise MoveRefused("You marked this action complete, so someone else must sign it off")
+            raise MoveRefused(f"You marked this action complete, so someone else must {deed}")
         raise MoveRefused(
             {
                 MANAGER: "Only a manager of the force can do that",

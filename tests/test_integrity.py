@@ -257,6 +257,20 @@ def test_manager_owner_cannot_complete_reassign_and_sign_off(action, manager, ow
     assert Action.objects.get(pk=action.pk).status == Status.COMPLETED
 
 
+@pytest.mark.parametrize("to", [Status.CANCELLED, Status.SUPERSEDED])
+def test_a_manager_who_owns_an_action_cannot_close_it_alone(
+    action, manager, second_manager, to
+):
+    services.action_reassign(
+        action=action, by=manager, owner=manager, lead=None, due_date=action.due_date
+    )
+    action.refresh_from_db()
+    with pytest.raises(MoveRefused, match="someone else must"):
+        services.action_change_status(action=action, to=to, by=manager, reason="Not needed")
+    services.action_change_status(action=action, to=to, by=second_manager, reason="Not needed")
+    assert Action.objects.get(pk=action.pk).status == to
+
+
 def test_database_refuses_signer_who_completed(action, manager, second_manager):
     Action.objects.filter(pk=action.pk).update(
         completed_by=manager, completed_at=action.created_at, status="completed"

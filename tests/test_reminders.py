@@ -316,3 +316,19 @@ def test_the_weekly_digest_and_the_board_agree(client, manager, owner, alpha_fin
         counts["awaiting_sign_off"],
     )
     assert counts["open"] == 3  # the completed one waits for sign-off: it is open
+
+
+def test_rows_owed_before_someone_left_are_not_sent_after(action, owner, mailoutbox):
+    """A reminder written by the sweep, then the owner leaves before delivery (a retry
+    after a failed send, say): the retry tells them nothing."""
+    due_in(action, 7)
+    with time_machine.travel(at(WED)):
+        reminders.sweep(WED)
+    assert Reminder.objects.filter(recipient=owner, status=Reminder.State.PENDING).exists()
+    owner.memberships.all().delete()
+    with time_machine.travel(at(WED)):
+        assert reminders.deliver(owner.pk, WED) == 0
+    assert mailoutbox == []
+    assert set(Reminder.objects.filter(recipient=owner).values_list("status", flat=True)) == {
+        Reminder.State.SKIPPED
+    }

@@ -19,9 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inspections.models import FollowUpReview
+from inspections.roles import user_is_inspector, user_roles
 
 from ..boards.selectors import action_counts
-from ..models import Action, Reminder, ReminderRule
+from ..models import WORKING_STATUSES, Action, Reminder, ReminderRule
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=30)
@@ -80,6 +81,9 @@ def deliver(recipient_id: int, day: date) -> int:
         )
     )
     user = rows[0].recipient
+    rows = _still_owed(user, rows, token)
+    if not rows:
+        return 0
     try:
         message = build_digest(user, rows, day)
         message.send(fail_silently=False)
@@ -94,6 +98,32 @@ def deliver(recipient_id: int, day: date) -> int:
         status=Reminder.State.SENT, sent_at=timezone.now(), error=""
     )
     return len(rows)
+
+
+def _still_owed(user, rows: list[Reminder], token: str) -> list[Reminder]:
+    """What the recipient may still be told at sending time: rows written by an earlier
+    sweep (a retry, a catch-up) are checked again, so someone who has since left the
+    force, been deactivated or stopped managing it hears nothing of it, and an action
+    closed since is not listed. The rest are marked skipped, with the reason."""
+    roles = user_roles(user)
+    inspector = user_is_inspector(user)
+
+    def owed(row: Reminder) -> bool:
+        if not user.is_active:
+            return False
+        if row.rule.anchor == ReminderRule.Anchor.WEEKLY:
+            return roles.get(row.force_id) == "manager"
+        if not (inspector or row.force_id in roles):
+            return False
+        return row.action_id is None or row.action.status in WORKING_STATUSES
+
+    keep = [row for row in rows if owed(row)]
+    dropped = [row.pk for row in rows if row not in keep]
+    if dropped:
+        Reminder.objects.filter(pk__in=dropped, claim=token).update(
+            status=Reminder.State.SKIPPED, error="No longer owed at sending time."
+        )
+    return keep
 
 
 # --- The digest email -------------------------------------------------------------------
