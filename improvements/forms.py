@@ -5,22 +5,13 @@ from __future__ import annotations
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
-from django.contrib.auth import get_user_model
 
 from .evidence import ALLOWED, validate_evidence_file
 from .models import Action, Priority, ReminderPreference, Status
+from .selectors import force_members
 from .workflow import MANAGER, MANAGER_NOT_OWNER, available_moves
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def force_members(force):
-    return (
-        get_user_model()
-        .objects.filter(memberships__force=force, is_active=True)
-        .order_by("first_name", "last_name", "username")
-        .distinct()
-    )
 
 
 class UserChoiceField(forms.ModelChoiceField):

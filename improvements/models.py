@@ -81,18 +81,13 @@ def rag_expression(today=None):
     progress for 30 days; green = on track; complete = signed off.
     """
     today = today or timezone.localdate()
-    stale_before = timezone.now() - timedelta(days=STALE_AFTER_DAYS)
-    working = Q(status__in=WORKING_STATUSES)
     return Case(
         When(status=Status.SIGNED_OFF, then=Value(RAG.COMPLETE)),
         When(status__in=INACTIVE_STATUSES, then=Value(RAG.CLOSED)),
         When(status=Status.BLOCKED, then=Value(RAG.RED)),
-        When(working & Q(due_date__lt=today), then=Value(RAG.RED)),
-        When(
-            working & Q(due_date__lte=today + timedelta(days=AMBER_WITHIN_DAYS)),
-            then=Value(RAG.AMBER),
-        ),
-        When(working & Q(activity_at__lt=stale_before), then=Value(RAG.AMBER)),
+        When(overdue_q(today), then=Value(RAG.RED)),
+        When(due_soon_q(today, AMBER_WITHIN_DAYS), then=Value(RAG.AMBER)),
+        When(stale_q(), then=Value(RAG.AMBER)),
         default=Value(RAG.GREEN),
         output_field=models.CharField(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
@@ -16,6 +17,17 @@ from .models import INACTIVE_STATUSES, OPEN_STATUSES, RAG, Action, Evidence, Pro
 from .workflow import user_may_manage
 
 RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
+
+
+def force_members(force):
+    """The people who can own, lead or contribute to a force's actions: its active
+    members, by name."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__force=force, is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
 
 
 def action_list_for_user(user, *, mine_only: bool = True):

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .roles import user_is_inspector, user_roles
+from .roles import managed_force_ids, user_is_inspector
 
 
 class Grade(models.TextChoices):
@@ -135,8 +135,7 @@ class ForceScopedQuerySet(models.QuerySet):
         Inspectors read every force but manage none."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        managed = [force_id for force_id, role in user_roles(user).items() if role == "manager"]
-        return self.filter(**{f"{self.force_path}__in": managed})
+        return self.filter(**{f"{self.force_path}__in": managed_force_ids(user)})
 
     def for_force(self, force):
         return self.filter(**{self.force_path: getattr(force, "pk", force)})

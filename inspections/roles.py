@@ -30,9 +30,14 @@ def user_roles(user) -> dict[int, str]:
     return cached
 
 
+def managed_force_ids(user) -> list[int]:
+    """The forces a user manages: the one home of the manager check."""
+    return [force_id for force_id, role in user_roles(user).items() if role == "manager"]
+
+
 def user_is_manager_of(user, force_id: int) -> bool:
-    return user_roles(user).get(force_id) == "manager"
+    return force_id in managed_force_ids(user)
 
 
 def user_is_any_manager(user) -> bool:
-    return "manager" in user_roles(user).values()
+    return bool(managed_force_ids(user))

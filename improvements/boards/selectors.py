@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
@@ -39,10 +38,9 @@ from inspections.models import (
     Grade,
     Inspection,
     Judgment,
-    Membership,
     review_scope_q,
 )
-from inspections.roles import user_is_inspector, user_roles
+from inspections.roles import managed_force_ids, user_is_inspector, user_is_manager_of
 
 from ..models import (
     INACTIVE_STATUSES,
@@ -58,6 +56,7 @@ from ..models import (
     overdue_q,
     stale_q,
 )
+from ..selectors import force_members
 
 REVIEW_SOON_DAYS = 60
 TREND_DAYS = 91
@@ -92,8 +91,7 @@ def board_access(user, slug: str | None) -> BoardAccess:
         if force is None:
             raise Http404("No such force.")
         return BoardAccess(force=force, is_inspector=True)
-    roles = user_roles(user)
-    managed = [force_id for force_id, role in roles.items() if role == Membership.Role.MANAGER]
+    managed = managed_force_ids(user)
     if slug:
         force = Force.objects.for_user(user).filter(slug=slug).first()
         if force is None:
@@ -110,9 +108,7 @@ def board_access(user, slug: str | None) -> BoardAccess:
 
 
 def user_can_see_review_pack(user, review: FollowUpReview) -> bool:
-    return user_is_inspector(user) or (
-        user_roles(user).get(review.inspection.force_id) == Membership.Role.MANAGER
-    )
+    return user_is_inspector(user) or user_is_manager_of(user, review.inspection.force_id)
 
 
 # --- Querysets ----------------------------------------------------------------------------
@@ -433,11 +429,7 @@ def snapshot_trend(user, force, today: date, days: int = TREND_DAYS) -> list[Dai
 
 def force_owner_choices(force):
     """People who can own the force's actions: its members, by name."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__force=force, is_active=True)
-        .order_by("first_name", "last_name", "username")
-    )
+    return force_members(force)
 
 
 # --- National board -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from inspections.models import FollowUpReview, Grade
-from inspections.roles import user_is_inspector, user_roles
+from inspections.roles import managed_force_ids, user_is_inspector
 
 from ..models import DUE_SOON_DAYS, RAG, STALE_AFTER_DAYS, Status
 from . import charts, exports, selectors
@@ -179,7 +179,7 @@ def force_board(request):
     context = {
         "force": force,
         "is_inspector": access.is_inspector,
-        "manages_several": sum(1 for r in user_roles(request.user).values() if r == "manager") > 1,
+        "manages_several": len(managed_force_ids(request.user)) > 1,
         "filter": board_filter,
         "filters_applied": board_filter.applied,
         "force_query": force_query,
