@@ -433,6 +433,11 @@ class Evidence(AppendOnlyModel):
     def __str__(self):
         return self.description or self.original_name or self.link
 
+    def save(self, *args, **kwargs):
+        if self.update_id and self.update.action_id != self.action_id:
+            raise ValidationError({"update": "Evidence must be on the same action as its update."})
+        super().save(*args, **kwargs)
+
     @property
     def is_file(self) -> bool:
         return bool(self.file)

@@ -152,6 +152,7 @@ def action_create(
 def evidence_from_upload(*, action, upload, by, update=None, description: str = "") -> Evidence:
     """Check the file by its content, then store it privately under a generated name with
     its SHA-256."""
+    check_open(action)
     content_type = validate_evidence_file(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -377,3 +377,11 @@ class ScopedUserAdmin(NotFoundIs404, UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=users_visible_to(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody but a superuser hands out superuser, staff, groups (Inspectors sees
+        # every force) or permissions, themselves included.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return fields

@@ -265,12 +265,29 @@ class Inspection(CheckedModel):
         return SCALE_GRADES[self.grading_scale]
 
     def integrity_errors(self) -> dict[str, str]:
-        if "force_id" in changed_fields(self, ["force_id"]) and self.findings.exists():
+        changed = changed_fields(self, ["force_id", "grading_scale"])
+        if "force_id" in changed and self.findings.exists():
             return {
                 "force": "An inspection with findings cannot move to another force: its "
                 "findings and the work on them belong to the force inspected."
             }
+        if "grading_scale" in changed:
+            outside = self.judgments.exclude(grade="").exclude(
+                grade__in=SCALE_GRADES[self.grading_scale]
+            )
+            if outside.exists():
+                return {
+                    "grading_scale": "Some judgments have grades that are not on this scale: "
+                    "change them first."
+                }
         return {}
+
+    def save(self, *args, **kwargs):
+        rescaled = "grading_scale" in changed_fields(self, ["grading_scale"])
+        super().save(*args, **kwargs)
+        if rescaled:
+            # Judgments keep a copy of the scale for their CHECK constraint.
+            Judgment.objects.filter(inspection=self).update(grading_scale=self.grading_scale)
 
     @property
     def overall(self):
@@ -463,6 +480,12 @@ class Finding(CheckedModel):
             and self.judgment.inspection_id != self.inspection_id
         ):
             errors["judgment"] = "The question must belong to the same inspection."
+        if (
+            self.repeats_id
+            and self.inspection_id
+            and self.repeats.inspection.force_id != self.inspection.force_id
+        ):
+            errors["repeats"] = "A finding can only repeat an earlier finding of the same force."
         if self.parent_id:
             parent = self.parent
             if parent.inspection_id != self.inspection_id:

@@ -258,9 +258,7 @@ def test_manager_owner_cannot_complete_reassign_and_sign_off(action, manager, ow
 
 
 @pytest.mark.parametrize("to", [Status.CANCELLED, Status.SUPERSEDED])
-def test_a_manager_who_owns_an_action_cannot_close_it_alone(
-    action, manager, second_manager, to
-):
+def test_a_manager_who_owns_an_action_cannot_close_it_alone(action, manager, second_manager, to):
     services.action_reassign(
         action=action, by=manager, owner=manager, lead=None, due_date=action.due_date
     )
@@ -332,7 +330,7 @@ def test_direct_posts_to_a_closed_action_are_refused(client, action, owner, mana
         },
         "improvements:action-assign": {
             "owner": manager.pk,
-            "due_date": "2031-01-01",
+            "due_date": (action.due_date + timedelta(days=30)).isoformat(),
             "reason": "Moved",
             "version": action.version,
         },
@@ -376,7 +374,11 @@ def test_services_refuse_every_write_on_a_closed_action(signed_off, owner, manag
     calls = [
         lambda: services.progress_update_add(action=signed_off, by=owner, text="x"),
         lambda: services.action_reassign(
-            action=signed_off, by=manager, owner=manager, lead=None, due_date=date(2031, 1, 1)
+            action=signed_off,
+            by=manager,
+            owner=manager,
+            lead=None,
+            due_date=signed_off.due_date + timedelta(days=30),
         ),
         lambda: services.action_change_status(
             action=signed_off, to=Status.CANCELLED, by=manager, reason="x"
@@ -691,3 +693,39 @@ def test_admin_import_of_a_name_without_slug_characters_is_a_form_error(client, 
     assert response.status_code == 200
     assert "has no letters or digits" in response.content.decode()
     assert not Inspection.objects.exists()
+
+
+def test_a_finding_repeats_only_its_own_forces_findings(alpha_finding, beta_action):
+    alpha_finding.repeats = beta_action.finding
+    with pytest.raises(ValidationError, match="same force"):
+        alpha_finding.save()
+
+
+def test_evidence_belongs_to_its_updates_action(action, beta_action, owner):
+    update = services.progress_update_add(action=action, by=owner, text="Note.")
+    with pytest.raises(ValidationError, match="same action"):
+        Evidence.objects.create(
+            action=beta_action, update=update, link="https://x.example", uploaded_by=owner
+        )
+
+
+def test_changing_an_inspections_scale_keeps_its_judgments_in_step(alpha_inspection):
+    inspection = Inspection.objects.get(pk=alpha_inspection.pk)
+    inspection.grading_scale = "peel-2021"
+    inspection.save()
+    assert set(inspection.judgments.values_list("grading_scale", flat=True)) == {"peel-2021"}
+    JudgmentFactory(inspection=inspection, number=5, grade="adequate")
+    inspection = Inspection.objects.get(pk=inspection.pk)
+    inspection.grading_scale = "peel-2014"
+    with pytest.raises(ValidationError, match="not on this scale"):
+        inspection.save()
+
+
+def test_a_staff_user_admin_cannot_grant_superuser_or_groups(client, force_admin, staff):
+    force_admin.user_permissions.add(*Permission.objects.filter(codename="change_user"))
+    client.force_login(force_admin)
+    url = reverse("admin:auth_user_change", args=[force_admin.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields and "groups" not in form.fields

@@ -8,7 +8,7 @@ A bench seeder that writes a realistic history in bulk may set the transaction-l
 transaction only; nothing lifts the append-only or the cross-inspection rules.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 CLOSED = "('signed_off', 'cancelled', 'superseded')"
 
@@ -152,6 +152,36 @@ DROP FUNCTION IF EXISTS peel_refuse_change();
 """
 
 
+def clean_existing_rows(apps, schema_editor):
+    """Rows written before these rules: a follow-up review's scope entries from another
+    inspection are removed (they showed another force's findings on this force's review
+    and owed its people reminders); a finding whose question or concern is of another
+    inspection stops the migration with a list to correct by hand."""
+    Review = apps.get_model("inspections", "FollowUpReview")
+    Finding = apps.get_model("inspections", "Finding")
+    F = models.F
+    Review.findings.through.objects.exclude(
+        finding__inspection_id=F("followupreview__inspection_id")
+    ).delete()
+    Review.judgments.through.objects.exclude(
+        judgment__inspection_id=F("followupreview__inspection_id")
+    ).delete()
+    broken = list(
+        Finding.objects.exclude(judgment__inspection_id=F("inspection_id")).values_list(
+            "pk", flat=True
+        )
+    ) + list(
+        Finding.objects.filter(parent__isnull=False)
+        .exclude(parent__inspection_id=F("inspection_id"))
+        .values_list("pk", flat=True)
+    )
+    if broken:
+        raise RuntimeError(
+            "These findings' question or cause of concern is of another inspection; "
+            f"correct them before migrating: {sorted(set(broken))}"
+        )
+
+
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
@@ -167,4 +197,7 @@ class Migration(migrations.Migration):
         ("inspections", "0002_history_and_composite_keys"),
     ]
 
-    operations = [migrations.RunPython(_on_postgresql(FORWARD), _on_postgresql(BACKWARD))]
+    operations = [
+        migrations.RunPython(clean_existing_rows, migrations.RunPython.noop),
+        migrations.RunPython(_on_postgresql(FORWARD), _on_postgresql(BACKWARD)),
+    ]
