@@ -334,7 +334,7 @@ class Judgment(CheckedModel):
     def __str__(self):
         # Names its inspection: pickers list every force's judgments side by side.
         label = "Overall" if self.number == 0 else f"Q{self.number}"
-        return f"{self.inspection} – {label}: {self.get_grade_display() or 'ungraded'}"
+        return f"{label}: {self.get_grade_display() or 'ungraded'} ({self.inspection})"
 
     @property
     def short_label(self) -> str:
