@@ -198,6 +198,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2015, help="Random seed (repeatable).")
         parser.add_argument("--password", help="A password for every seeded user.")
         parser.add_argument(
+            "--updates-per-action",
+            default="1-6",
+            help="Progress updates per action that has any, as MIN-MAX (default 1-6).",
+        )
+        parser.add_argument(
             "--history-days",
             type=int,
             default=90,
@@ -207,6 +212,13 @@ class Command(BaseCommand):
     def handle(self, *args, forces, actions_per_force, seed, password, history_days, **options):
         if forces < 1 or actions_per_force < 1:
             raise CommandError("--forces and --actions-per-force must be at least 1.")
+        try:
+            low, high = (int(n) for n in str(options.get("updates_per_action", "1-6")).split("-"))
+        except ValueError:
+            raise CommandError("--updates-per-action takes MIN-MAX, e.g. 5-15.") from None
+        if not 1 <= low <= high:
+            raise CommandError("--updates-per-action needs 1 <= MIN <= MAX.")
+        self.updates_range = (low, high)
         started = timezone.now()
         self.rng = random.Random(seed)
         self.today = timezone.localdate()
@@ -541,7 +553,7 @@ class Command(BaseCommand):
         for action in actions:
             if action.status == Status.NOT_STARTED and rng.random() < 0.8:
                 continue
-            count = rng.randint(1, 6)
+            count = rng.randint(*self.updates_range)
             start = action.created_at + timedelta(days=1)
             end = action.completed_at or action.signed_off_at or self.now
             if action.status in (Status.IN_PROGRESS, Status.BLOCKED) and rng.random() < 0.2:

@@ -1,0 +1,236 @@
+"""The benchmark: build a dataset of a given scale, then measure every page that grows.
+
+    python manage.py bench --scale small|national|stress [--json] [--repeat 7] [--reuse]
+
+- ``small``: 3 forces of 300 actions (a minute's check, and the test's scale);
+- ``national``: 43 forces of about 2,300 actions with 5–15 updates each: about 100,000
+  actions and 1,000,000 progress updates;
+- ``stress``: one force with 100,000 actions, for the slope.
+
+Each page is requested through the whole Django stack (the test client, middleware and
+templates, DEBUG off) ``--repeat`` times after a warm-up: p50 and p95, the query count
+(the same every time, or it says so), the HTML size and, on PostgreSQL, the SQL floor: the
+sum of PostgreSQL's own execution times (``EXPLAIN ANALYZE``) for the statements the page
+ran. The reminder sweep runs as a dry run over every open action; the seed report's import
+runs in a transaction that is rolled back. ``--reuse`` measures the data already there.
+
+Timings are for reading, not for asserting: tests pin query counts, never times.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from io import StringIO
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from improvements import reminders
+from improvements.models import Action, ProgressUpdate
+from inspections.canonical import inspection_save_canonical
+from inspections.importer import parse_report_file
+from inspections.models import Force, Inspection, Membership
+
+SCALES = {
+    "small": {"forces": 3, "actions_per_force": 300, "updates_per_action": "1-6"},
+    "national": {"forces": 43, "actions_per_force": 2300, "updates_per_action": "5-15"},
+    "stress": {"forces": 1, "actions_per_force": 100_000, "updates_per_action": "5-15"},
+}
+SEED_REPORT = Path(settings.BASE_DIR) / "inspections" / "data"
+SEED_REPORT = SEED_REPORT / "staffordshire-peel-effectiveness-2015.txt"
+
+
+class Rollback(Exception):
+    """Raised to undo the import measured."""
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _sql_floor(queries) -> float:
+    """PostgreSQL's own execution time for the SELECTs a page ran, in milliseconds."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    total = 0.0
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+            total += cursor.fetchone()[0][0]["Execution Time"]
+    return total
+
+
+class Command(BaseCommand):
+    help = "Seed a dataset of a given scale and print the figures of every page that grows."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print one JSON object."
+        )
+        parser.add_argument("--repeat", type=int, default=7)
+        parser.add_argument(
+            "--reuse", action="store_true", help="Measure the data already in the database."
+        )
+
+    def handle(self, *args, scale, as_json: bool, repeat: int, reuse: bool, **options):
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1.")
+        self.repeat = repeat
+        seed_seconds = None
+        if not reuse:
+            started = time.perf_counter()
+            call_command("seed_bench", **SCALES[scale], history_days=30, stdout=StringIO())
+            seed_seconds = round(time.perf_counter() - started, 1)
+        with override_settings(DEBUG=False):
+            figures = self.measure()
+        figures.update(scale=scale, seed_s=seed_seconds, database=connection.vendor)
+        if as_json:
+            self.stdout.write(json.dumps(figures, indent=2, default=str))
+        else:
+            for key, value in figures.items():
+                self.stdout.write(f"{key:<26} {value}")
+
+    # --- who and what ------------------------------------------------------------------
+
+    def measure(self) -> dict:
+        User = get_user_model()
+        forces = Force.objects.annotate(n=Count("inspections__findings__actions")).filter(n__gt=0)
+        ranked = list(forces.order_by("-n", "name"))
+        if not ranked:
+            raise CommandError("No actions to measure: run seed_bench (or drop --reuse).")
+        largest, typical = ranked[0], ranked[len(ranked) // 2]
+        inspector = (
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(groups__name=settings.INSPECTORS_GROUP))
+            .order_by("pk")
+            .first()
+        )
+        if inspector is None:
+            inspector = User.objects.create(username="bench-inspector", is_superuser=True)
+        figures = {
+            "actions": Action.objects.count(),
+            "updates": ProgressUpdate.objects.count(),
+            "largest_force_actions": largest.n,
+            "typical_force_actions": typical.n,
+        }
+        board = reverse("boards:force-board")
+        for label, force in (("board", typical), ("largest_board", largest)):
+            page = self.page(self.manager(force), board)
+            figures.update({f"{label}_{key}": value for key, value in page.items()})
+        national = self.page(inspector, reverse("boards:national"))
+        figures.update({f"national_{key}": value for key, value in national.items()})
+        manager = self.manager(largest)
+        listing = self.page(manager, reverse("improvements:action-list") + "?scope=all")
+        figures.update({f"list_{key}": value for key, value in listing.items()})
+        inspection = (
+            Inspection.objects.filter(force=largest)
+            .annotate(n=Count("findings__actions"))
+            .order_by("-n")
+            .first()
+        )
+        detail = self.page(manager, reverse("improvements:inspection-detail", args=[inspection.pk]))
+        figures.update({f"inspection_{key}": value for key, value in detail.items()})
+        figures["inspection_actions"] = inspection.n
+        csv = self.page(manager, reverse("boards:export-csv"), repeat=1)
+        xlsx = self.page(manager, reverse("boards:export-xlsx"), repeat=1)
+        figures.update(
+            csv_ms=csv["ms_p50"],
+            csv_queries=csv["queries"],
+            export_ms=xlsx["ms_p50"],
+            export_queries=xlsx["queries"],
+        )
+        figures.update(self.sweep())
+        figures["import_ms"] = self.import_seed()
+        return figures
+
+    def manager(self, force):
+        user = (
+            get_user_model()
+            .objects.filter(
+                is_active=True, memberships__force=force, memberships__role=Membership.Role.MANAGER
+            )
+            .order_by("pk")
+            .first()
+        )
+        if user is None:
+            raise CommandError(f"{force} has no manager to measure its board as.")
+        return user
+
+    # --- measurements ------------------------------------------------------------------
+
+    def page(self, user, url: str, repeat: int | None = None) -> dict:
+        client = Client(HTTP_HOST=_host())
+        client.force_login(user)
+        client.get(url)  # warm-up: caches, the session, the templates
+        times, counts, floor, size = [], [], 0.0, 0
+        for _ in range(repeat or self.repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code} for {user}")
+            counts.append(len(captured.captured_queries))
+            size = len(body)
+            floor = _sql_floor(captured.captured_queries)
+        result = {
+            "ms_p50": round(statistics.median(times), 1),
+            "ms_p95": round(_percentile(times, 0.95), 1),
+            "queries": counts[-1],
+            "sql_floor_ms": round(floor, 1),
+            "kb": round(size / 1024, 1),
+        }
+        if len(set(counts)) > 1:
+            result["queries_varied"] = sorted(set(counts))
+        return result
+
+    def sweep(self) -> dict:
+        day = timezone.localdate()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            result = reminders.sweep(day, dry_run=True)
+            seconds = time.perf_counter() - started
+        return {
+            "sweep_s": round(seconds, 2),
+            "sweep_queries": len(captured.captured_queries),
+            "sweep_owed": result.owed,
+            "sweep_open_actions": Action.objects.working().count(),
+        }
+
+    def import_seed(self) -> float:
+        data = parse_report_file(SEED_REPORT).data
+        data = {**data, "programme": f"{data['programme']} (bench {timezone.now():%H%M%S})"}
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                inspection_save_canonical(data)
+                elapsed = (time.perf_counter() - started) * 1000
+                raise Rollback
+        except Rollback:
+            pass
+        return round(elapsed, 1)
+
+
+def _host() -> str:
+    return next(
+        (h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))), "localhost"
+    )
