@@ -97,7 +97,12 @@ class Command(BaseCommand):
             started = time.perf_counter()
             call_command("seed_bench", **SCALES[scale], history_days=30, stdout=StringIO())
             seed_seconds = round(time.perf_counter() - started, 1)
-        with override_settings(DEBUG=False):
+        # DEBUG off as in production; static files without a collectstatic manifest.
+        storages = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        with override_settings(DEBUG=False, STORAGES=storages):
             figures = self.measure()
         figures.update(scale=scale, seed_s=seed_seconds, database=connection.vendor)
         if as_json:
