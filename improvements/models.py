@@ -228,7 +228,16 @@ class Action(CheckedModel):
 
     class Meta:
         ordering = ["due_date", "pk"]
-        indexes = [models.Index(fields=["status", "due_date"], name="action_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="action_status_due"),
+            # "Has an overdue action" per finding (the national board, readiness): a
+            # partial index of working actions, so the check is one index probe.
+            models.Index(
+                fields=["finding", "due_date"],
+                name="action_working_finding_due",
+                condition=Q(status__in=WORKING_STATUSES),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="action_status_valid"
