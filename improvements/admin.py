@@ -83,7 +83,7 @@ class ActionAdmin(ViewOnly, ScopedHistoryAdmin):
         "status",
         "priority",
     ]
-    list_select_related = ["finding__inspection__force", "owner"]
+    list_select_related = ["finding__inspection", "force", "owner"]
     search_fields = ["title", "description", "finding__reference", "finding__text"]
     autocomplete_fields = ["finding", "owner", "lead", "contributors"]
     date_hierarchy = "due_date"
@@ -103,10 +103,6 @@ class ActionAdmin(ViewOnly, ScopedHistoryAdmin):
     @admin.display(description="Finding", ordering="finding__reference")
     def finding_reference(self, obj):
         return obj.finding.reference
-
-    @admin.display(description="Force", ordering="finding__inspection__force__name")
-    def force(self, obj):
-        return obj.finding.inspection.force
 
     @admin.display(description="RAG", ordering="current_rag")
     def rag(self, obj):

@@ -1,15 +1,101 @@
-"""The action list's filters (django-filter): status, RAG, owner, question, due range."""
+"""The action list's filters (django-filter): status, RAG, owner, question, due range;
+and the person filter the action list and the board share.
+
+The owner filter is a text box, not a list of every person (a large force has
+thousands): it takes a name, part of one, a username or "Name (username)", and matches
+among the people the page may show. With JavaScript, it suggests names as they are
+typed, from ``improvements:people`` (``frontend/app.js``), through a ``<datalist>``.
+"""
+
+import re
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+from django.urls import reverse
 
-from inspections.models import Membership
-from inspections.roles import user_is_inspector
+from inspections.admin_utils import users_visible_to
 
 from .models import RAG, Status
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
+PEOPLE_SUGGESTED = 10
+_USERNAME_IN_BRACKETS = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def person_label(user) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def people_matching(people, text: str):
+    """People among ``people`` that ``text`` names: a pk (a link from another page), an
+    exact username ("Name (username)" as suggested), or else every person whose name or
+    username contains it."""
+    text = text.strip()
+    if text.isdigit():
+        return people.filter(pk=int(text))
+    bracketed = _USERNAME_IN_BRACKETS.search(text)
+    if bracketed:
+        exact = people.filter(username__iexact=bracketed.group(1).strip())
+        if exact.exists():
+            return exact
+    full_name = Concat("first_name", Value(" "), "last_name")
+    return people.alias(full_name=full_name).filter(
+        Q(full_name__icontains=text) | Q(username__icontains=text)
+    )
+
+
+class PersonField(forms.CharField):
+    """A person by name; cleans to a queryset of the matching people (or None)."""
+
+    def __init__(self, *args, people=None, **kwargs):
+        self.people = people
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        matches = people_matching(self.people, text)
+        if not matches.exists():
+            raise forms.ValidationError(f"No one here is called “{text}”.", code="no_match")
+        return matches
+
+
+class PersonFilter(django_filters.CharFilter):
+    field_class = PersonField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value.values("pk")})
+
+
+def person_widget(element_id: str, people_url: str) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "class": "govuk-input",
+            "id": element_id,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "list": f"{element_id}-suggestions",
+            "data-people-url": people_url,
+        }
+    )
+
+
+def set_people(filterset, name: str, people, people_url: str, element_id: str) -> None:
+    field = filterset.filters[name]
+    field.extra["people"] = people
+    field.extra["widget"] = person_widget(element_id, people_url)
+    field.extra["help_text"] = "A name or username"
+
+
+def people_url(force=None) -> str:
+    url = reverse("improvements:people")
+    return f"{url}?force={force.slug}" if force is not None else url
 
 
 class ActionFilter(django_filters.FilterSet):
@@ -22,7 +108,7 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         label="RAG",
     )
-    owner = django_filters.ModelChoiceFilter(queryset=None, label="Owner", empty_label="Anyone")
+    owner = PersonFilter(label="Owner")
     question = django_filters.ChoiceFilter(
         field_name="finding__judgment__number",
         choices=[(str(n), f"Question {n}") for n in range(1, 10)],
@@ -38,11 +124,4 @@ class ActionFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = get_user_model().objects.filter(is_active=True)
-        if not user_is_inspector(user):
-            forces = Membership.objects.filter(user=user).values("force_id")
-            users = users.filter(memberships__force__in=forces)
-        self.filters["owner"].queryset = users.distinct().order_by("first_name", "last_name")
-        self.filters["owner"].field.label_from_instance = lambda u: (
-            u.get_full_name() or u.get_username()
-        )
+        set_people(self, "owner", users_visible_to(user), people_url(), "id_owner")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -87,7 +87,7 @@ def rag_expression(today=None):
         When(status=Status.BLOCKED, then=Value(RAG.RED)),
         When(overdue_q(today), then=Value(RAG.RED)),
         When(due_soon_q(today, AMBER_WITHIN_DAYS), then=Value(RAG.AMBER)),
-        When(stale_q(), then=Value(RAG.AMBER)),
+        When(stale_q(today), then=Value(RAG.AMBER)),
         default=Value(RAG.GREEN),
         output_field=models.CharField(),
     )
@@ -119,10 +119,17 @@ def due_soon_q(today, days: int = DUE_SOON_DAYS, prefix: str = "") -> Q:
     )
 
 
-def stale_q(now=None) -> Q:
-    """No progress for 30 days; needs ``with_activity()`` (the ``activity_at`` alias)."""
-    stale_before = (now or timezone.now()) - timedelta(days=STALE_AFTER_DAYS)
-    return working_q() & Q(activity_at__lt=stale_before)
+def stale_before(today=None):
+    """The start of the day ``STALE_AFTER_DAYS`` before ``today``: whole days, so every
+    figure that counts stale actions depends on the day alone (the boards cache by it)."""
+    day = (today or timezone.localdate()) - timedelta(days=STALE_AFTER_DAYS)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def stale_q(today=None) -> Q:
+    """No progress for 30 whole days; needs ``with_activity()`` (the ``activity_at``
+    alias)."""
+    return working_q() & Q(activity_at__lt=stale_before(today))
 
 
 def awaiting_sign_off_q(prefix: str = "") -> Q:
@@ -135,7 +142,9 @@ def in_review_scope_q(review, prefix: str = "") -> Q:
 
 
 class ActionQuerySet(ForceScopedQuerySet):
-    force_path = "finding__inspection__force"
+    # ``Action.force`` is a copy of the finding's inspection's force, kept for scoping
+    # and counting without joins (see ``Action.save`` and migration 0009).
+    force_path = "force"
 
     def live(self):
         return self.filter(live_q())
@@ -151,8 +160,8 @@ class ActionQuerySet(ForceScopedQuerySet):
     def due_soon(self, today=None, days: int = DUE_SOON_DAYS):
         return self.filter(due_soon_q(today or timezone.localdate(), days))
 
-    def stale(self, now=None):
-        return self.with_activity().filter(stale_q(now))
+    def stale(self, today=None):
+        return self.with_activity().filter(stale_q(today))
 
     def awaiting_sign_off(self):
         return self.filter(awaiting_sign_off_q())
@@ -187,6 +196,12 @@ def private_storage():
 
 class Action(CheckedModel):
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    # A copy of ``finding.inspection.force``, set on every save (and by a trigger on
+    # PostgreSQL, whatever writes the row): an inspection with findings never changes
+    # force, so the copy never goes stale. Scoping and the boards filter on it directly.
+    force = models.ForeignKey(
+        "inspections.Force", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
@@ -222,7 +237,9 @@ class Action(CheckedModel):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: a save states the version it read; a stale save is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords(excluded_fields=["updated_at", "last_update_at", "version"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "last_update_at", "version", "force"]
+    )
 
     objects = ActionQuerySet.as_manager()
 
@@ -236,6 +253,22 @@ class Action(CheckedModel):
                 fields=["finding", "due_date"],
                 name="action_working_finding_due",
                 condition=Q(status__in=WORKING_STATUSES),
+            ),
+            # The boards' date-dependent figures (overdue, due soon, RAG) and lists: a
+            # force's working actions by due date, covering what they count (PostgreSQL
+            # answers from the index alone).
+            models.Index(
+                fields=["force", "due_date"],
+                name="action_working_force_due",
+                condition=Q(status__in=WORKING_STATUSES),
+                include=["status", "owner", "finding", "last_update_at", "created_at"],
+            ),
+            # Workload: a force's open actions by owner.
+            models.Index(
+                fields=["force", "owner"],
+                name="action_open_force_owner",
+                condition=Q(status__in=OPEN_STATUSES),
+                include=["status", "due_date", "last_update_at", "created_at"],
             ),
         ]
         constraints = [
@@ -271,6 +304,11 @@ class Action(CheckedModel):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if self.finding_id and not self.force_id:  # an action never changes finding
+            self.force_id = self.finding.inspection.force_id
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("improvements:action-detail", args=[self.pk])
 
@@ -289,10 +327,6 @@ class Action(CheckedModel):
 
     def get_rag_display(self) -> str:
         return RAG(self.rag).label
-
-    @property
-    def force_id(self) -> int:
-        return self.finding.inspection.force_id
 
     @property
     def is_open(self) -> bool:
@@ -321,12 +355,41 @@ class Action(CheckedModel):
         return {}
 
 
+class ActionTally(models.Model):
+    """How many of a question's actions have each status: the boards' date-free figures
+    without scanning the actions (docs/architecture.md, "The tally").
+
+    Kept by database triggers in the same transaction as the change to the action (or the
+    finding moving question), whatever made it: the services, the admin, a bulk import.
+    Only what does not depend on the date lives here; overdue, due soon and RAG are
+    counted from the working actions, which a partial index holds by force and due date.
+    ``tally_recount`` rebuilds it, and tests check it against a recount.
+    """
+
+    force = models.ForeignKey("inspections.Force", on_delete=models.CASCADE, related_name="+")
+    judgment = models.ForeignKey("inspections.Judgment", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    n = models.IntegerField(default=0)
+
+    objects = ForceScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["judgment", "status"], name="tally_judgment_status"),
+            models.CheckConstraint(condition=Q(n__gte=0), name="tally_not_negative"),
+        ]
+        indexes = [models.Index(fields=["force", "judgment"], name="tally_force_judgment")]
+
+    def __str__(self):
+        return f"{self.judgment_id} {self.status}: {self.n}"
+
+
 class AppendOnlyQuerySet(ForceScopedQuerySet):
     """The progress log and evidence: rows are added, never changed or removed, whatever
     the path (a queryset, the base manager, a bulk upsert). PostgreSQL refuses the same
     in triggers, against raw SQL too."""
 
-    force_path = "action__finding__inspection__force"
+    force_path = "action__force"
 
     def _refuse(self, *args, **kwargs):
         raise ValidationError(self.model.REFUSAL)
@@ -603,3 +666,69 @@ class DailySnapshot(models.Model):
 
     def __str__(self):
         return f"{self.force} {self.date}"
+
+
+# --- Exports built in the background -----------------------------------------------------
+
+EXPORT_KEEP = timedelta(days=1)
+
+
+def _export_name(instance, filename: str) -> str:
+    return f"exports/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}{PurePath(filename).suffix}"
+
+
+class ExportJob(models.Model):
+    """A large tracker workbook or an evidence pack, built by a Celery task
+    (``improvements.build_export``) while the user watches a progress page. The file is
+    kept privately for a day and served only to the person who asked for it."""
+
+    class Kind(models.TextChoices):
+        TRACKER_XLSX = "tracker_xlsx", "Action tracker (Excel)"
+        EVIDENCE_PACK = "evidence_pack", "Evidence pack (PDF)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    force = models.ForeignKey("inspections.Force", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The board's filters as a query string (the tracker), or the review (the pack).
+    query = models.TextField(blank=True)
+    review = models.ForeignKey(
+        "inspections.FollowUpReview", on_delete=models.CASCADE, null=True, blank=True
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=_export_name, storage=private_storage, blank=True)
+    filename = models.CharField(max_length=200)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ForceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="export_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.user_id} ({self.state})"
+
+    @property
+    def expires_at(self):
+        return self.created_at + EXPORT_KEEP
+
+    @property
+    def expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.READY:
+            return 100
+        return min(99, round(100 * self.done / self.total)) if self.total else 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -135,17 +136,56 @@ class FindingRollup:
 class QuestionRollup:
     judgment: Judgment
     findings: list[FindingRollup]
+    total: int = 0  # findings under the question, on every page
+    first: int = 0  # the position of its first finding in the inspection (from 0)
+
+    @property
+    def elsewhere(self) -> int:
+        """Its findings on other pages."""
+        return self.total - len(self.findings)
+
+    @property
+    def first_page(self) -> int:
+        return self.first // FINDINGS_PER_PAGE + 1
 
 
-def inspection_rollup(inspection: Inspection) -> list[QuestionRollup]:
-    """Judgments with their findings and each finding's roll-up, in three queries."""
+FINDINGS_PER_PAGE = 20
+
+
+@dataclass
+class InspectionPage:
+    questions: list[QuestionRollup]
+    page: Page  # a Django page of findings, for includes/pagination.html
+
+
+def inspection_rollup(inspection: Inspection, page=None, finding=None) -> InspectionPage:
+    """One page of an inspection's findings (report order), every question with its
+    number of findings, and each listed finding's roll-up: four queries however many
+    findings the inspection has. Without ``page``, ``finding`` (a pk) opens the page
+    that holds it."""
     judgments = list(inspection.judgments.order_by("number"))
-    findings = list(
-        inspection.findings.select_related("parent").order_by("judgment__number", "position", "pk")
+    totals = dict(
+        inspection.findings.order_by()
+        .values("judgment_id")
+        .annotate(n=Count("pk"))
+        .values_list("judgment_id", "n")
     )
+    questions, position = [], 0
+    for judgment in judgments:
+        total = totals.get(judgment.pk, 0)
+        questions.append(QuestionRollup(judgment, [], total=total, first=position))
+        position += total
+    ordered = inspection.findings.order_by("judgment__number", "position", "pk")
+    paginator = Paginator(ordered.select_related("parent"), FINDINGS_PER_PAGE)
+    paginator.count = position  # known already: no COUNT query
+    number = _page_number(page, paginator.num_pages)
+    if page is None and finding is not None:
+        number = _page_holding(ordered, finding, questions) or number
+    listed = paginator.page(number)
+    findings = list(listed.object_list)
     rollups = {f.pk: FindingRollup(f) for f in findings}
     rows = (
-        Action.objects.filter(finding__inspection=inspection)
+        Action.objects.filter(finding__in=[f.pk for f in findings])
         .exclude(status__in=INACTIVE_STATUSES)
         .with_rag()
         .values_list("finding_id", "status", "current_rag")
@@ -160,9 +200,34 @@ def inspection_rollup(inspection: Inspection) -> list[QuestionRollup]:
         if not rollup.worst_rag or RAG_ORDER.index(rag) < RAG_ORDER.index(rollup.worst_rag):
             rollup.worst_rag = rag
     by_judgment = defaultdict(list)
-    for finding in findings:
-        by_judgment[finding.judgment_id].append(rollups[finding.pk])
-    return [QuestionRollup(j, by_judgment[j.pk]) for j in judgments]
+    for listed in findings:
+        by_judgment[listed.judgment_id].append(rollups[listed.pk])
+    for question in questions:
+        question.findings = by_judgment[question.judgment.pk]
+    return InspectionPage(questions, listed)
+
+
+def _page_number(value, pages: int) -> int:
+    try:
+        return min(max(1, int(value)), pages)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _page_holding(ordered, finding, questions) -> int | None:
+    """The page that lists ``finding`` (a pk of this inspection), or None."""
+    try:
+        pk = int(finding)
+    except (TypeError, ValueError):
+        return None
+    target = ordered.filter(pk=pk).values("judgment_id", "judgment__number", "position").first()
+    if target is None:
+        return None
+    question = next(q for q in questions if q.judgment.pk == target["judgment_id"])
+    before = ordered.filter(judgment_id=target["judgment_id"]).filter(
+        Q(position__lt=target["position"]) | Q(position=target["position"], pk__lt=pk)
+    )
+    return (question.first + before.count()) // FINDINGS_PER_PAGE + 1
 
 
 def finding_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Finding:

@@ -126,7 +126,7 @@ def action_create(
     contributors=(),
 ) -> Action:
     force_id = finding.inspection.force_id
-    if not user_may_manage(by, Action(finding=finding)):
+    if not user_may_manage(by, Action(finding=finding, force_id=force_id)):
         raise MoveRefused("Only a manager of the force can add an action.")
     _require_member(force_id, owner, "owner")
     _require_member(force_id, lead, "lead")
@@ -134,6 +134,7 @@ def action_create(
         _require_member(force_id, person, "contributors")
     action = Action(
         finding=finding,
+        force_id=force_id,
         title=title,
         owner=owner,
         lead=lead,

@@ -61,3 +61,19 @@ def managers_weekly_digest(day: str | None = None) -> dict:
 @shared_task(name="improvements.record_daily_snapshots")
 def record_daily_snapshots(day: str | None = None) -> int:
     return snapshots_record(_day(day))
+
+
+@shared_task(name="improvements.build_export")
+def build_export(job_id: str) -> str:
+    """A large tracker workbook or an evidence pack (``boards.jobs``)."""
+    from .boards import jobs
+
+    return jobs.build(job_id)
+
+
+@shared_task(name="improvements.purge_expired_exports")
+def purge_expired_exports() -> int:
+    """Exports are kept for a day."""
+    from .boards import jobs
+
+    return jobs.purge_expired()

@@ -12,16 +12,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from inspections.models import FollowUpReview
+from inspections.admin_utils import users_visible_to
+from inspections.models import FollowUpReview, Force
 from inspections.roles import user_is_any_manager, user_is_inspector, user_is_manager_of
 
 from . import boards, selectors, services
-from .filters import ActionFilter
+from .filters import PEOPLE_SUGGESTED, ActionFilter, people_matching, person_label
 from .forms import (
     ActionCreateForm,
     AssignForm,
@@ -251,6 +252,26 @@ def evidence_download(request, pk: int):
 
 @login_required
 @require_GET
+def people_search(request):
+    """Suggestions for the owner filters: up to ten people the user may see (members of
+    ``?force=`` when given, a force the user can see or a 404) whose name or username
+    contains ``q``. JSON: ``{"results": [{"value": "Name (username)"}]}``."""
+    text = request.GET.get("q", "").strip()[:100]
+    slug = request.GET.get("force")
+    if slug:
+        force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
+        people = selectors.force_members(force)
+    else:
+        people = users_visible_to(request.user).filter(is_active=True)
+    results = []
+    if len(text) >= 2:
+        matches = people_matching(people, text).order_by("first_name", "last_name", "username")
+        results = [{"value": person_label(p)} for p in matches[:PEOPLE_SUGGESTED]]
+    return JsonResponse({"results": results})
+
+
+@login_required
+@require_GET
 def inspection_list(request):
     inspections = selectors.inspection_list_for_user(request.user)
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -265,12 +286,16 @@ def inspection_list(request):
 @require_GET
 def inspection_detail(request, pk: int):
     inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
+    rollup = selectors.inspection_rollup(
+        inspection, request.GET.get("page"), request.GET.get("finding")
+    )
     return render(
         request,
         "improvements/inspection_detail.html",
         {
             "inspection": inspection,
-            "questions": selectors.inspection_rollup(inspection),
+            "questions": rollup.questions,
+            "page_obj": rollup.page,
             "reviews": inspection.follow_up_reviews.prefetch_related("judgments"),
             "is_manager": user_is_manager_of(request.user, inspection.force_id),
         },
@@ -313,7 +338,7 @@ def finding_submit(request, pk: int):
         )
     return redirect(
         reverse("improvements:inspection-detail", args=[finding.inspection_id])
-        + f"#finding-{finding.pk}"
+        + f"?finding={finding.pk}#finding-{finding.pk}"
     )
 
 

@@ -136,6 +136,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The board's cached fragments (improvements/boards/cache.py). One process (make run, the
+# tests): memory. Several web processes must share one cache, so that a change made in
+# one replaces the board version every process reads: CACHE_URL=redis://127.0.0.1:6379/1.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis:// (or leave it unset)")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -251,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
     "board-snapshots": {
         "task": "improvements.record_daily_snapshots",
         "schedule": crontab(hour=23, minute=50),
+    },
+    "exports-purge": {
+        "task": "improvements.purge_expired_exports",
+        "schedule": crontab(minute=15),
     },
 }
 

@@ -27,6 +27,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
@@ -35,6 +36,7 @@ from improvements import services
 from improvements.models import (
     DailySnapshot,
     Evidence,
+    ExportJob,
     Reminder,
     ReminderPreference,
     ReminderRule,
@@ -98,6 +100,7 @@ class Side:
     preference: object
     snapshot: object
     owner: object
+    export: object  # a ready download, the side's manager's
 
 
 @dataclass
@@ -164,6 +167,15 @@ def _side(name, force, owner, manager, rule):
         force=force, date=today - datetime.timedelta(days=1), open_count=1
     )
     membership = Membership.objects.get(user=owner, force=force)
+    export = ExportJob.objects.create(
+        user=manager,
+        force=force,
+        kind=ExportJob.Kind.EVIDENCE_PACK,
+        review=review,
+        filename=f"{name}-pack.pdf",
+        state=ExportJob.State.READY,
+    )
+    export.file.save(f"{name}-pack.pdf", ContentFile(PDF))
     # A second history record for every kept model, so that a history item (the first
     # record) differs from the row as it now is.
     for obj in (force, inspection, *judgments.values(), finding, review, membership):
@@ -184,6 +196,7 @@ def _side(name, force, owner, manager, rule):
         preference=preference,
         snapshot=snapshot,
         owner=owner,
+        export=export,
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.apps import apps as global_apps
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from inspections.models import Membership
 
@@ -68,6 +69,9 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test starts with an empty cache: the board's cached fragments are keyed by
+    # force ids, which another test's rolled-back rows may have used.
+    cache.clear()
 
 
 DATA_MIGRATIONS = [

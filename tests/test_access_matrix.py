@@ -141,6 +141,7 @@ ADMIN_LOGIN = Expect(302, "admin:login")
 ADMIN_INDEX = Expect(302, "admin:index")
 NATIONAL = Expect(302, "boards:national")
 MY_ACTIONS = Expect(302, "improvements:action-list")
+TO_EXPORT = Expect(302, r"re:^/board/exports/[0-9a-f-]+/$")
 # A malformed id in the admin: "not found" (404) or Django's "doesn't exist" redirect.
 NOT_FOUND = Expect((404, 302), "admin:index")
 # The same for someone with no right to the model at all: a 403 is fine too.
@@ -180,6 +181,16 @@ def logged_in(value, anonymous=LOGIN, **overrides) -> dict:
 
 
 # Pages for one force's object, by persona: (on Alpha's, on Beta's).
+def _requester_only() -> dict:
+    cells = {p: {"alpha": 404, "beta": 404} for p in PERSONAS if p != "anonymous"}
+    cells.update(
+        anonymous=LOGIN,
+        manager={"alpha": 200, "beta": 404},
+        beta_manager={"alpha": 404, "beta": 200},
+    )
+    return personas(**cells)
+
+
 def force_object_page(ok=200, *, refused=None, managers=None, inspectors=None):
     """A page about a force's object. ``ok``: what a member of the force gets; ``refused``:
     what a member who may not use it gets (defaults to ``ok``); ``managers``: what the
@@ -275,7 +286,11 @@ PAGES = {
     "boards:national": logged_in(403, inspector=200, superuser=200),
     "boards:export-csv": board(200, 403, NATIONAL),
     "boards:export-xlsx": board(200, 403, NATIONAL),
-    "boards:review-pack": force_object_page(403, managers=200, inspectors=200),
+    # The pack is built in the background: the request starts it and goes to its page.
+    "boards:review-pack": force_object_page(403, managers=TO_EXPORT, inspectors=TO_EXPORT),
+    # A background export is its requester's alone: anyone else gets a 404.
+    "boards:export-status": _requester_only(),
+    "boards:export-download": _requester_only(),
     # --- actions ---
     # "mine" (the default) and "all" (?scope=all: managers' and inspectors' whole view).
     "improvements:action-list": logged_in({"mine": 200, "all": 200}),
@@ -303,9 +318,17 @@ PAGES = {
     },
     "improvements:finding-submit": {
         "GET": POST_ONLY,
-        "POST": manager_write(Expect(302, r"re:^/inspections/\d+/#finding-\d+$"), 403),
+        "POST": manager_write(Expect(302, r"re:^/inspections/\d+/\?finding=\d+#finding-\d+$"), 403),
     },
     "improvements:review-detail": force_object_page(200),
+    # Owner suggestions: anyone signed in, among the people they may see; a force they
+    # cannot see is a 404.
+    "improvements:people": personas(
+        anonymous=LOGIN,
+        **{p: {"plain": 200, "alpha": 200, "beta": 404} for p in ALPHA_USERS},
+        **{p: {"plain": 200, "alpha": 404, "beta": 200} for p in BETA_USERS},
+        **{p: {"plain": 200, "alpha": 200, "beta": 200} for p in ("inspector", "superuser")},
+    ),
     "improvements:reminder-preferences": {
         "GET": logged_in(200),
         "POST": logged_in(W(Expect(302, "improvements:reminder-preferences"))),
@@ -700,10 +723,17 @@ PAGE_TARGETS = {
     "improvements:finding-submit": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),
     "boards:review-pack": _side_target("review"),
+    "boards:export-status": _side_target("export"),
+    "boards:export-download": _side_target("export"),
     "improvements:action-list": lambda w, label: (
         {"query": {"scope": "all"}} if label == "all" else {}
     ),
     "boards:force-board": _board_target,
+    "improvements:people": lambda w, label: (
+        {"query": {"q": "a"}}
+        if label == "plain"
+        else {"query": {"q": "al", "force": w.side(label).force.slug}}
+    ),
     "boards:export-csv": _board_target,
     "boards:export-xlsx": _board_target,
     "password_reset_confirm": lambda w, label: {"uidb64": "MQ", "token": "bad-token"},

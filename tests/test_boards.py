@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
@@ -65,7 +66,7 @@ def py_rag(action, today, now) -> str:
     if working and action.due_date <= today + timedelta(days=14):
         return "amber"
     activity = action.last_update_at or action.created_at
-    if working and activity < now - timedelta(days=30):
+    if working and activity < stale_from(now):
         return "amber"
     return "green"
 
@@ -78,10 +79,15 @@ def py_due_soon(a, today) -> bool:
     return a.status in WORKING_STATUSES and today <= a.due_date <= today + timedelta(days=30)
 
 
+def stale_from(now):
+    """Stale counts whole days: no progress since before the start of the day 30 days
+    before today."""
+    day = timezone.localdate(now) - timedelta(days=30)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def py_stale(a, now) -> bool:
-    return a.status in WORKING_STATUSES and (a.last_update_at or a.created_at) < now - timedelta(
-        days=30
-    )
+    return a.status in WORKING_STATUSES and (a.last_update_at or a.created_at) < stale_from(now)
 
 
 def figures(actions, today, now) -> dict:
@@ -254,13 +260,6 @@ def test_progress_by_question_matches_each_finding_and_question(client, manager,
         assert row.red == sum(py_rag(a, today, now) == "red" for a in mine)
         assert row.amber == sum(py_rag(a, today, now) == "amber" for a in mine)
         assert row.green == sum(py_rag(a, today, now) == "green" for a in mine)
-        for finding_row in row.finding_rows:
-            theirs = [a for a in mine if a.finding_id == finding_row.pk]
-            assert finding_row.total == len(theirs)
-            assert finding_row.signed_off == sum(a.status == Status.SIGNED_OFF for a in theirs)
-            rags = {py_rag(a, today, now) for a in theirs}
-            worst = next(r for r in ("red", "amber", "green", "complete", "closed") if r in rags)
-            assert finding_row.worst_rag == worst
 
 
 def test_workload_per_owner(client, manager, alpha, board):
@@ -298,7 +297,8 @@ def test_next_review_readiness(client, manager, board):
             ready += 1
     assert (review.ready_count, review.scope_count) == (ready, len(scope)) == (1, 3)
     assert shown(response.content, "figure-readiness") == "1 of 3"
-    assert {f.reference: f.is_ready for f in response.context["review_findings"]} == {
+    review_page = client.get(f"/reviews/{review.pk}/")
+    assert {f.reference: f.is_ready for f in review_page.context["findings"]} == {
         "Q1-AFI-2": False,
         "Q2-AFI-1": False,
         "Q2-AFI-2": True,
@@ -549,8 +549,15 @@ def test_national_board_lists_reviews_due_within_60_days(
 # --- Query counts do not grow with the data ----------------------------------------------------
 
 
-PINNED_QUERIES = {"board": 20, "board filtered": 20, "board page 2": 20, "csv": 6, "xlsx": 6}
-PINNED_QUERIES_INSPECTOR = {**PINNED_QUERIES, "csv": 5, "xlsx": 5, "national": 13}
+PINNED_QUERIES = {
+    "board": 19,
+    "board cached": 13,
+    "board filtered": 19,
+    "board page 2": 13,
+    "csv": 6,
+    "xlsx": 7,
+}
+PINNED_QUERIES_INSPECTOR = {**PINNED_QUERIES, "csv": 5, "xlsx": 6, "national": 13}
 
 
 def _queries(client, url, params=None) -> int:
@@ -566,8 +573,10 @@ def _measure(client, user, force_slug=None) -> dict[str, int]:
     client.force_login(user)
     params = {"force": force_slug} if force_slug else {}
     filtered = {**params, "status": ["in_progress", "blocked"], "rag": ["red", "amber"]}
+    cache.clear()  # the first request counts the figures; the second finds them cached
     counts = {
         "board": _queries(client, BOARD, params),
+        "board cached": _queries(client, BOARD, params),
         "board filtered": _queries(client, BOARD, filtered),
         "board page 2": _queries(client, BOARD, {**params, "overdue_page": "2"}),
         "csv": _queries(client, "/board/export.csv", params),

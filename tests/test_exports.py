@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from improvements.boards import exports, jobs
 from improvements.boards.exports import COLUMNS
-from improvements.models import Action, Evidence, Status
-from inspections.models import FollowUpReview
+from improvements.models import Action, Evidence, ExportJob, Status
+from inspections.models import FollowUpReview, Membership
 
 from .factories import (
     ActionFactory,
@@ -182,15 +184,29 @@ def review(alpha_inspection, alpha_finding, tracker):
     return review
 
 
+def _background(client, url, params=None):
+    """Ask for a file built in the background: the request answers with the job's page;
+    the task (run here, as the worker would) builds it; the page then links to it."""
+    response = client.get(url, params or {})
+    assert response.status_code == 302
+    status_url = response["Location"]
+    job_id = status_url.rstrip("/").split("/")[-1]
+    assert client.get(status_url).status_code == 200
+    assert jobs.build(job_id) == ExportJob.State.READY
+    page = client.get(status_url)
+    assert b"Your file is ready" in page.content
+    download = client.get(reverse("boards:export-download", args=[job_id]))
+    assert download.status_code == 200
+    return job_id, b"".join(download.streaming_content)
+
+
 def test_the_evidence_pack_renders(client, manager, review, tracker):
     from pdfminer.high_level import extract_text
 
     client.force_login(manager)
-    response = client.get(f"/board/reviews/{review.pk}/pack.pdf")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    text = " ".join(extract_text(io.BytesIO(response.content)).split())
+    _job, content = _background(client, f"/board/reviews/{review.pk}/pack.pdf")
+    assert content.startswith(b"%PDF")
+    text = " ".join(extract_text(io.BytesIO(content)).split())
     assert "Evidence pack: Follow-up review of Q1" in text
     assert "Q1-AFI-1" in text and "Q4-AFI-1" in text
     assert "Blocked work" in text and "=1+2" in text
@@ -205,22 +221,71 @@ def test_the_evidence_pack_checks_access(client, inspector, staff, outsider, rev
     client.force_login(outsider)
     assert client.get(url).status_code == 404
     client.force_login(inspector)
-    response = client.get(url)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    _job, content = _background(client, url)
+    assert content.startswith(b"%PDF")
 
 
 def test_the_evidence_pack_query_count_does_not_grow(client, manager, review, alpha_finding, owner):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(manager)
-    url = f"/board/reviews/{review.pk}/pack.pdf"
-    with CaptureQueriesContext(connection) as before:
-        client.get(url)
+    def build_queries() -> int:
+        job = jobs.start_pack(manager, review)
+        with CaptureQueriesContext(connection) as captured:
+            assert jobs.build(job.pk) == ExportJob.State.READY
+        return len(captured.captured_queries)
+
+    before = build_queries()
     for n in range(10):
         extra = ActionFactory(finding=alpha_finding, owner=owner, title=f"More work {n}")
         ProgressUpdateFactory(action=extra)
         Evidence.objects.create(action=extra, link="https://example.org/e", uploaded_by=owner)
-    with CaptureQueriesContext(connection) as after:
-        client.get(url)
-    assert len(after.captured_queries) == len(before.captured_queries)
+    assert build_queries() == before
+
+
+# --- Built in the background ---------------------------------------------------------------
+
+
+def test_a_large_workbook_is_built_in_the_background(client, manager, alpha, tracker, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_IN_REQUEST_ROWS", 0)
+    client.force_login(manager)
+    job_id, content = _background(client, XLSX_URL, {"status": ["in_progress", "blocked"]})
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    rows = list(book.active.iter_rows(min_row=2))
+    expected = Action.objects.filter(force=alpha, status__in=["in_progress", "blocked"]).count()
+    assert len(rows) == expected > 0
+    job = ExportJob.objects.get(pk=job_id)
+    assert (job.user, job.force, job.total, job.percent) == (manager, alpha, expected, 100)
+    assert jobs.build(job_id) == ExportJob.State.READY  # a second delivery builds nothing
+
+
+def test_a_download_is_for_the_person_who_asked_and_for_a_day(
+    client, manager, owner, review, time_machine
+):
+    job = jobs.start_pack(manager, review)
+    jobs.build(job.pk)
+    job.refresh_from_db()
+    status = reverse("boards:export-status", args=[job.pk])
+    download = reverse("boards:export-download", args=[job.pk])
+    client.force_login(owner)  # same force, not the one who asked
+    assert client.get(status).status_code == 404
+    assert client.get(download).status_code == 404
+    client.force_login(manager)
+    assert client.get(download).status_code == 200
+    path = job.file.path if hasattr(job.file, "path") else None
+    time_machine.move_to(timezone.now() + timedelta(days=1, minutes=1))
+    assert client.get(status).status_code == 404
+    assert jobs.purge_expired() == 1
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    if path:
+        import os
+
+        assert not os.path.exists(path)
+
+
+def test_a_job_fails_cleanly_when_access_is_lost(client, manager, review, alpha):
+    job = jobs.start_pack(manager, review)
+    Membership.objects.filter(user=manager, force=alpha).delete()
+    assert jobs.build(job.pk) == ExportJob.State.FAILED
+    job.refresh_from_db()
+    assert "no longer" in job.error

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
-from improvements.models import DailySnapshot, Evidence, Reminder, ReminderRule
+from improvements.models import DailySnapshot, Evidence, ExportJob, Reminder, ReminderRule
 
 from .factories import FollowUpReviewFactory, ProgressUpdateFactory
 
@@ -69,6 +69,9 @@ def world(action, beta_action):
             digest_date=date(2027, 3, 3),
         )
         DailySnapshot.objects.create(force=force, date=date(2027, 3, 3))
+        ExportJob.objects.create(
+            user=each.owner, force=force, kind=ExportJob.Kind.TRACKER_XLSX, filename="t.xlsx"
+        )
     return action, beta_action
 
 

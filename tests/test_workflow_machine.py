@@ -58,6 +58,7 @@ from hypothesis.stateful import (
 )
 
 from improvements import services
+from improvements.boards import tally_recount, tally_rows
 from improvements.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -669,6 +670,9 @@ class ActionWorkflow(RuleBasedStateMachine):
         now = self.current  # reloaded from the database after the step
         row, shadow = now["row"], self.shadow
         names = self.persona_of
+
+        # 0. The boards' tally, kept by triggers, is what a recount finds.
+        assert tally_rows() == tally_recount()
 
         # 1. A legal status; every change observed is a move of the map by someone allowed.
         assert row["status"] in Status.values

@@ -23,6 +23,7 @@ from inspections.models import Grade
 from ..models import Action
 from . import selectors
 
+XLSX_IN_REQUEST_ROWS = 2000  # above this, the workbook is built by a Celery task
 COLUMNS = [
     "Force",
     "Inspection",
@@ -136,7 +137,8 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def actions_xlsx(actions) -> bytes:
+def actions_xlsx(actions, progress=None) -> bytes:
+    """The tracker workbook; ``progress(rows_done)`` is called every ``CHUNK`` rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -158,6 +160,8 @@ def actions_xlsx(actions) -> bytes:
     for row in _rows(actions):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
         count += 1
+        if progress is not None and count % CHUNK == 0:
+            progress(count)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -188,8 +192,8 @@ def _refuse_urls():
     return refuse
 
 
-def review_pack_html(request, review) -> str:
-    findings = selectors.review_pack(request.user, review)
+def review_pack_html(user, review) -> str:
+    findings = selectors.review_pack(user, review)
     readiness = selectors.reviews_with_readiness(type(review).objects.filter(pk=review.pk)).get()
     return render_to_string(
         "boards/review_pack.html",
@@ -201,22 +205,17 @@ def review_pack_html(request, review) -> str:
             "scope_count": readiness.scope_count,
             "ready_count": readiness.ready_count,
             "generated_at": timezone.localtime(),
+            "produced_by": user,
         },
-        request=request,
     )
 
 
-def review_pack_pdf(request, review) -> bytes:
+def review_pack_pdf(user, review) -> bytes:
     import weasyprint
 
-    html = review_pack_html(request, review)
+    html = review_pack_html(user, review)
     return weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_urls()).write_pdf()
 
 
-def review_pack_pdf_response(request, review) -> HttpResponse:
-    response = HttpResponse(review_pack_pdf(request, review), content_type="application/pdf")
-    slug = review.inspection.force.slug
-    response["Content-Disposition"] = (
-        f'attachment; filename="evidence-pack-{slug}-review-{review.pk}.pdf"'
-    )
-    return response
+def review_pack_filename(review) -> str:
+    return f"evidence-pack-{review.inspection.force.slug}-review-{review.pk}.pdf"

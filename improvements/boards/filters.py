@@ -10,13 +10,15 @@ from functools import partial
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 
 from inspections.models import Inspection, Judgment
 
+from ..filters import PersonFilter, people_url, set_people
 from ..models import RAG, Status
-from .selectors import force_owner_choices
+from .selectors import board_actions, force_owner_choices
 
+# The board's own page numbers: not filters, and not kept in exports.
+LIST_PARAMS = ("overdue_page", "due_page", "stale_page")
 DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 
 
@@ -50,12 +52,7 @@ class BoardFilter(django_filters.FilterSet):
         label="Question",
         widget=_select("question"),
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.none(),
-        label="Owner",
-        empty_label="Anyone",
-        widget=_select("owner"),
-    )
+    owner = PersonFilter(label="Owner")
     # distinct=False: these filters join nothing, and a DISTINCT would make the board's
     # aggregates run over a subquery that drops the RAG expression's "activity_at" alias.
     status = django_filters.MultipleChoiceFilter(
@@ -87,10 +84,7 @@ class BoardFilter(django_filters.FilterSet):
         inspections = Inspection.objects.filter(force=force).order_by("-published", "programme")
         self.filters["inspection"].queryset = inspections
         self.filters["inspection"].field.label_from_instance = _inspection_label
-        self.filters["owner"].queryset = force_owner_choices(force)
-        self.filters["owner"].field.label_from_instance = lambda u: (
-            u.get_full_name() or u.get_username()
-        )
+        set_people(self, "owner", force_owner_choices(force), people_url(force), "filter-owner")
         # A callable: read when the form validates or renders, not when it is built.
         self.filters["question"].extra["choices"] = partial(_question_choices, force)
 
@@ -117,3 +111,13 @@ def _question_choices(force) -> list[tuple]:
     return [("", "All questions")] + [
         (n, "Overall" if n == 0 else f"Question {n}") for n in numbers
     ]
+
+
+def board_filter_for(user, access, params, today) -> BoardFilter:
+    """The board's filters from a query string, over the force's actions the user sees:
+    the board, its exports and a background export all narrow the actions here."""
+    actions = board_actions(user, access.force, today)
+    params = params.copy()
+    for name in ("force", *LIST_PARAMS):
+        params.pop(name, None)
+    return BoardFilter(params or None, queryset=actions, force=access.force)

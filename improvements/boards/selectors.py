@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Count,
+    Sum,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -44,8 +45,10 @@ from inspections.roles import managed_force_ids, user_is_inspector, user_is_mana
 
 from ..models import (
     INACTIVE_STATUSES,
+    OPEN_STATUSES,
     RAG,
     Action,
+    ActionTally,
     DailySnapshot,
     Evidence,
     ProgressUpdate,
@@ -55,6 +58,7 @@ from ..models import (
     live_q,
     overdue_q,
     stale_q,
+    working_q,
 )
 from ..selectors import force_members
 
@@ -123,61 +127,71 @@ def _count(condition: Q | None = None) -> Count:
     return Count("pk", filter=condition) if condition is not None else Count("pk")
 
 
-def action_counts(actions, today: date) -> dict[str, int]:
-    """Headline figures, counts by status and by RAG: one aggregate query."""
-    expressions = {
-        "total": _count(),
-        "open": _count(live_q()),
-        "overdue": _count(overdue_q(today)),
-        "due_soon": _count(due_soon_q(today)),
-        "stale": _count(stale_q()),
-        "awaiting_sign_off": _count(awaiting_sign_off_q()),
-        "signed_off": _count(Q(status=Status.SIGNED_OFF)),
-        "owners_with_open": Count("owner", filter=live_q(), distinct=True),
-    }
-    for value in Status.values:
-        expressions[f"status_{value}"] = _count(Q(status=value))
-    for value in RAG.values:
-        expressions[f"rag_{value}"] = _count(Q(current_rag=value))
-    return actions.aggregate(**expressions)
+# --- The figures: date-free counts by status, date-dependent counts of working actions ---
+#
+# Every count on a board is one of two kinds (docs/architecture.md, "The tally"):
+# - by status (total, open, awaiting sign-off, signed off, closed): for a whole force
+#   these come from ``ActionTally``, a few rows per question kept by triggers; for a
+#   filtered board, from one grouped count of the matching actions;
+# - by date (overdue, due soon, stale, red, amber, green): only working actions can be
+#   any of these, so they are counted from the working actions alone, which a partial
+#   covering index holds by force and due date (closed actions, most of a force's
+#   history, never take part).
+# Both arrive per question; the headline figures are their sums.
+
+DATED = ("overdue", "due_soon", "stale", "red", "amber", "working_green")
 
 
-# --- Progress by inspection, question and finding --------------------------------------
+def _status_rows(actions, force) -> list[tuple[int, str, int]]:
+    """(judgment id, status, actions) for the board's actions."""
+    if force is not None:
+        return list(
+            ActionTally.objects.filter(force=force, n__gt=0)
+            .order_by()
+            .values_list("judgment_id", "status", "n")
+        )
+    return list(
+        actions.order_by()
+        .values_list("finding__judgment_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("finding__judgment_id", "status", "n")
+    )
 
 
-@dataclass
-class FindingRow:
-    pk: int
-    reference: str
-    text: str
-    kind: str
-    status: str
-    total: int
-    signed_off: int
-    awaiting: int
-    open: int
-    overdue: int
-    red: int
-    amber: int
-    green: int
-
-    @property
-    def worst_rag(self) -> str:
-        for name in ("red", "amber", "green"):
-            if getattr(self, name):
-                return name
-        return RAG.COMPLETE if self.signed_off else RAG.CLOSED
-
-    @property
-    def kind_label(self) -> str:
-        return Finding.Kind(self.kind).label
-
-    @property
-    def status_label(self) -> str:
-        return Finding.Status(self.status).label
+def _dated_rows(actions, today: date) -> dict[int, dict]:
+    """Per question, the date-dependent counts of the working actions among ``actions``."""
+    rows = (
+        actions.filter(working_q())
+        .order_by()
+        .values("finding__judgment_id")
+        .annotate(
+            overdue=_count(overdue_q(today)),
+            due_soon=_count(due_soon_q(today)),
+            stale=_count(stale_q(today)),
+            red=_count(Q(current_rag=RAG.RED)),
+            amber=_count(Q(current_rag=RAG.AMBER)),
+            working_green=_count(Q(current_rag=RAG.GREEN)),
+        )
+    )
+    return {row.pop("finding__judgment_id"): row for row in rows}
 
 
-FINDING_ROWS_LISTED = 40
+def _figures(statuses: dict[str, int], dated: dict) -> dict[str, int]:
+    """The board's figures from counts by status and the working actions' dated counts.
+    A completed action (awaiting sign-off) is green: it is neither late nor idle."""
+    figures = {f"status_{value}": statuses.get(value, 0) for value in Status.values}
+    figures.update({name: dated.get(name, 0) for name in DATED})
+    figures["total"] = sum(statuses.values())
+    figures["open"] = sum(statuses.get(value, 0) for value in OPEN_STATUSES)
+    figures["awaiting_sign_off"] = statuses.get(Status.COMPLETED, 0)
+    figures["signed_off"] = statuses.get(Status.SIGNED_OFF, 0)
+    figures["rag_red"] = figures["red"]
+    figures["rag_amber"] = figures["amber"]
+    figures["rag_green"] = figures["working_green"] + figures["awaiting_sign_off"]
+    figures["rag_complete"] = figures["signed_off"]
+    figures["rag_closed"] = sum(statuses.get(value, 0) for value in INACTIVE_STATUSES)
+    figures["green"] = figures["rag_green"]
+    return figures
 
 
 @dataclass
@@ -192,7 +206,6 @@ class QuestionRow:
     red: int = 0
     amber: int = 0
     green: int = 0
-    finding_rows: list[FindingRow] = field(default_factory=list)
 
     @property
     def percent_signed_off(self) -> int:
@@ -208,80 +221,58 @@ class InspectionProgress:
     chart: str = ""  # filled in by the view
 
     @property
-    def finding_rows(self) -> list[FindingRow]:
-        return [row for question in self.questions for row in question.finding_rows]
-
-    @property
-    def listed_finding_rows(self) -> list[FindingRow]:
-        """The findings most in need of attention first (red, amber, green, done), at
-        most ``FINDING_ROWS_LISTED``: the page stays the same size however many
-        findings an inspection has; the inspection page lists them all."""
-        order = {RAG.RED: 0, RAG.AMBER: 1, RAG.GREEN: 2, RAG.COMPLETE: 3, RAG.CLOSED: 4}
-        rows = sorted(self.finding_rows, key=lambda row: order.get(row.worst_rag, 5))
-        return rows[:FINDING_ROWS_LISTED]
-
-    @property
-    def unlisted_findings(self) -> int:
-        return max(0, len(self.finding_rows) - FINDING_ROWS_LISTED)
+    def findings(self) -> int:
+        return sum(question.findings for question in self.questions)
 
 
-def _progress_counts(today: date) -> dict:
-    return {
-        "total": _count(),
-        "signed_off": _count(Q(status=Status.SIGNED_OFF)),
-        "awaiting": _count(awaiting_sign_off_q()),
-        "open": _count(live_q()),
-        "overdue": _count(overdue_q(today)),
-        "red": _count(Q(current_rag=RAG.RED)),
-        "amber": _count(Q(current_rag=RAG.AMBER)),
-        "green": _count(Q(current_rag=RAG.GREEN)),
+@dataclass
+class BoardFigures:
+    counts: dict[str, int]
+    progress: list[InspectionProgress]
+
+
+def board_figures(actions, today: date, force=None) -> BoardFigures:
+    """The headline figures and the progress of every inspection, question by question.
+
+    ``force`` given: the whole force's board, by status from the tally. Without it:
+    ``actions`` is a filtered selection, counted directly. Five queries either way."""
+    by_judgment: dict[int, dict[str, int]] = {}
+    for judgment_id, status, n in _status_rows(actions, force):
+        by_judgment.setdefault(judgment_id, {})[status] = n
+    dated = _dated_rows(actions, today)
+    question_figures = {
+        pk: _figures(by_judgment.get(pk, {}), dated.get(pk, {}))
+        for pk in set(by_judgment) | set(dated)
     }
-
-
-def progress_by_question(actions, today: date) -> list[InspectionProgress]:
-    """Inspections with actions in ``actions``: every question with its grade and counts,
-    and every finding's roll-up. Three queries."""
-    counts = _progress_counts(today)
-    by_question = {
-        row["finding__judgment_id"]: row
-        for row in actions.order_by()
-        .values("finding__judgment_id")
-        .annotate(findings=Count("finding", distinct=True), **counts)
-    }
-    finding_rows = (
-        actions.order_by()
-        .values(
-            "finding_id",
-            "finding__judgment_id",
-            "finding__reference",
-            "finding__text",
-            "finding__kind",
-            "finding__status",
-            "finding__position",
-        )
-        .annotate(**counts)
-        .order_by("finding__judgment_id", "finding__position", "finding__reference")
+    totals: dict[str, int] = {}
+    for figures in question_figures.values():
+        for name, value in figures.items():
+            totals[name] = totals.get(name, 0) + value
+    counts = _figures({}, {}) | totals
+    counts["owners_with_open"] = (
+        actions.filter(live_q()).order_by().aggregate(n=Count("owner", distinct=True))["n"]
     )
-    rows_by_judgment: dict[int, list[FindingRow]] = {}
-    for row in finding_rows:
-        rows_by_judgment.setdefault(row["finding__judgment_id"], []).append(
-            FindingRow(
-                pk=row["finding_id"],
-                reference=row["finding__reference"],
-                text=row["finding__text"],
-                kind=row["finding__kind"],
-                status=row["finding__status"],
-                **{name: row[name] for name in counts},
-            )
-        )
-    judgments = (
+    return BoardFigures(counts, _progress(question_figures))
+
+
+def _progress(question_figures: dict[int, dict[str, int]]) -> list[InspectionProgress]:
+    """Every question of the inspections with counted actions, with its grade, its
+    findings and its figures. Two queries."""
+    judgments = list(
         Judgment.objects.filter(
-            inspection__in=Inspection.objects.filter(
-                pk__in=actions.order_by().values("finding__inspection_id")
+            inspection__in=Judgment.objects.filter(pk__in=list(question_figures)).values(
+                "inspection_id"
             )
         )
         .select_related("inspection")
         .order_by("-inspection__published", "-inspection__pk", "number")
+    )
+    findings = dict(
+        Finding.objects.filter(judgment__in=[j.pk for j in judgments])
+        .order_by()
+        .values("judgment_id")
+        .annotate(n=Count("pk"))
+        .values_list("judgment_id", "n")
     )
     progress: list[InspectionProgress] = []
     for judgment in judgments:
@@ -290,16 +281,45 @@ def progress_by_question(actions, today: date) -> list[InspectionProgress]:
         current = progress[-1]
         if judgment.number == 0:
             current.overall = judgment
-        row = by_question.get(judgment.pk)
-        if judgment.number == 0 and row is None:
+        figures = question_figures.get(judgment.pk)
+        if judgment.number == 0 and figures is None:
             continue  # the overall judgment only gets a row when findings sit under it
-        question = QuestionRow(judgment=judgment)
-        if row is not None:
-            for name in ("findings", *counts):
-                setattr(question, name, row[name])
-        question.finding_rows = rows_by_judgment.get(judgment.pk, [])
+        question = QuestionRow(judgment=judgment, findings=findings.get(judgment.pk, 0))
+        if figures is not None:
+            question.total = figures["total"]
+            question.signed_off = figures["signed_off"]
+            question.awaiting = figures["awaiting_sign_off"]
+            question.open = figures["open"]
+            question.overdue = figures["overdue"]
+            question.red = figures["red"]
+            question.amber = figures["amber"]
+            question.green = figures["green"]
         current.questions.append(question)
     return progress
+
+
+def action_counts(actions, today: date) -> dict[str, int]:
+    """The headline figures of a selection of actions (a force's, for an email)."""
+    return board_figures(actions, today).counts
+
+
+def tally_recount(force=None) -> list[tuple[int, int, str, int]]:
+    """What the tally should hold: (force, judgment, status, actions) counted afresh."""
+    actions = Action.objects.all() if force is None else Action.objects.filter(force=force)
+    return sorted(
+        actions.order_by()
+        .values_list("force_id", "finding__judgment_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("force_id", "finding__judgment_id", "status", "n")
+    )
+
+
+def tally_rows(force=None) -> list[tuple[int, int, str, int]]:
+    """What the tally holds, in the same shape (rows counting nothing left out)."""
+    rows = ActionTally.objects.filter(n__gt=0)
+    if force is not None:
+        rows = rows.filter(force=force)
+    return sorted(rows.values_list("force_id", "judgment_id", "status", "n"))
 
 
 # --- Lists --------------------------------------------------------------------------------
@@ -319,9 +339,9 @@ def due_soon_actions(actions, today: date):
     return _listed(actions.filter(due_soon_q(today)))
 
 
-def stale_actions(actions):
+def stale_actions(actions, today: date):
     return (
-        _listed(actions.filter(stale_q()))
+        _listed(actions.filter(stale_q(today)))
         .order_by("activity_at", "pk")
         .annotate(last_activity=F("activity_at"))
     )
@@ -339,7 +359,7 @@ def owner_workload(actions, today: date, limit: int = TOP_OWNERS) -> list[dict]:
             overdue=_count(overdue_q(today)),
             due_soon=_count(due_soon_q(today)),
             awaiting=_count(awaiting_sign_off_q()),
-            stale=_count(stale_q()),
+            stale=_count(stale_q(today)),
         )
         .order_by("-open", "-overdue", "owner__last_name", "owner__first_name", "owner_id")
     )[:limit]
@@ -463,19 +483,10 @@ def national_rows(user, today: date) -> tuple[list[ForceRow], list[int]]:
         row.grades[judgment.number] = judgment
         numbers.add(judgment.number)
 
-    action_totals = (
-        Action.objects.for_user(user)
-        .order_by()
-        .values("finding__inspection__force_id")
-        .annotate(
-            open=_count(live_q()),
-            overdue=_count(overdue_q(today)),
-        )
-    )
-    for total in action_totals:
-        row = rows.get(total["finding__inspection__force_id"])
+    for force_id, open_actions, overdue_actions in _force_action_totals(user, today):
+        row = rows.get(force_id)
         if row:
-            row.open_actions, row.overdue_actions = total["open"], total["overdue"]
+            row.open_actions, row.overdue_actions = open_actions, overdue_actions
 
     overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(overdue_q(today))
     finding_totals = (
@@ -497,12 +508,38 @@ def national_rows(user, today: date) -> tuple[list[ForceRow], list[int]]:
     return list(rows.values()), columns
 
 
+def _force_action_totals(user, today: date) -> list[tuple[int, int, int]]:
+    """(force, open actions, overdue actions) for every force the user sees: open from
+    the tally, overdue from the working actions' index. Two queries."""
+    forces = Force.objects.for_user(user).values("pk")
+    open_by_force = dict(
+        ActionTally.objects.filter(force__in=forces, status__in=OPEN_STATUSES)
+        .order_by()
+        .values("force_id")
+        .annotate(n=Sum("n"))
+        .values_list("force_id", "n")
+    )
+    overdue_by_force = dict(
+        Action.objects.filter(force__in=forces)
+        .filter(overdue_q(today))
+        .order_by()
+        .values("force_id")
+        .annotate(n=Count("pk"))
+        .values_list("force_id", "n")
+    )
+    return [
+        (force_id, open_by_force.get(force_id, 0), overdue_by_force.get(force_id, 0))
+        for force_id in set(open_by_force) | set(overdue_by_force)
+    ]
+
+
 def national_totals(user, today: date) -> dict[str, int]:
     """Open and overdue findings and actions across every force the user sees."""
-    actions = Action.objects.for_user(user).aggregate(
-        open_actions=_count(live_q()),
-        overdue_actions=_count(overdue_q(today)),
-    )
+    totals = _force_action_totals(user, today)
+    actions = {
+        "open_actions": sum(row[1] for row in totals),
+        "overdue_actions": sum(row[2] for row in totals),
+    }
     overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(overdue_q(today))
     findings = Finding.objects.for_user(user).aggregate(
         open_findings=_count(Q(status__in=OPEN_FINDING_STATUSES)),

@@ -59,7 +59,7 @@ def snapshots_record(day: date | None = None) -> int:
     day = day or timezone.localdate()
     counts = (
         Action.objects.order_by()
-        .values("finding__inspection__force_id")
+        .values("force_id")
         .annotate(
             open_count=Count("pk", filter=live_q()),
             overdue_count=Count("pk", filter=overdue_q(day)),
@@ -68,7 +68,7 @@ def snapshots_record(day: date | None = None) -> int:
             closed_count=Count("pk", filter=Q(status__in=CLOSED)),
         )
     )
-    by_force = {row.pop("finding__inspection__force_id"): row for row in counts}
+    by_force = {row.pop("force_id"): row for row in counts}
     with transaction.atomic():
         return _upsert(day, by_force, replace=True)
 
@@ -98,7 +98,7 @@ def snapshots_backfill(days: int, *, today: date | None = None, replace: bool = 
         )
         counts = (
             Action.objects.order_by()
-            .values("finding__inspection__force_id")
+            .values("force_id")
             .annotate(
                 open_count=Count("pk", filter=is_open),
                 overdue_count=Count("pk", filter=is_open & ~awaiting & Q(due_date__lt=day)),
@@ -107,7 +107,7 @@ def snapshots_backfill(days: int, *, today: date | None = None, replace: bool = 
                 closed_count=Count("pk", filter=closed),
             )
         )
-        by_force = {row.pop("finding__inspection__force_id"): row for row in counts}
+        by_force = {row.pop("force_id"): row for row in counts}
         with transaction.atomic():
             written += _upsert(day, by_force, replace=replace)
     return written

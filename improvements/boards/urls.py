@@ -12,4 +12,6 @@ urlpatterns = [
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("reviews/<int:pk>/pack.pdf", views.review_pack, name="review-pack"),
+    path("exports/<uuid:pk>/", views.export_status, name="export-status"),
+    path("exports/<uuid:pk>/download", views.export_download, name="export-download"),
 ]

@@ -13,18 +13,20 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from inspections.models import FollowUpReview, Grade
 from inspections.roles import managed_force_ids, user_is_inspector
 
 from ..models import DUE_SOON_DAYS, RAG, STALE_AFTER_DAYS, Status
-from . import charts, exports, selectors
-from .filters import BoardFilter
-
-LIST_PARAMS = ("overdue_page", "due_page", "stale_page")
+from . import cache as board_cache
+from . import charts, exports, jobs, selectors
+from .filters import LIST_PARAMS, board_filter_for
 
 STATUS_COLOURS = {
     Status.NOT_STARTED: charts.GREY,
@@ -68,11 +70,7 @@ GRADE_COLOURS = {
 
 
 def _board_filter(request, access, today):
-    actions = selectors.board_actions(request.user, access.force, today)
-    params = request.GET.copy()
-    for name in ("force", *LIST_PARAMS):
-        params.pop(name, None)
-    return BoardFilter(params or None, queryset=actions, force=access.force)
+    return board_filter_for(request.user, access, request.GET, today)
 
 
 def _list_page(request, queryset, count: int, param: str) -> dict:
@@ -104,7 +102,7 @@ def _list_page(request, queryset, count: int, param: str) -> dict:
     }
 
 
-def _force_board_charts(counts, progress, workload, trend):
+def _force_board_charts(counts, progress, workload):
     status_bars = [
         charts.Bar(label, counts[f"status_{value}"], STATUS_COLOURS[value])
         for value, label in Status.choices
@@ -136,23 +134,66 @@ def _force_board_charts(counts, progress, workload, trend):
         result["workload"] = charts.stacked_bar_chart(
             rows, WORKLOAD_SEGMENTS, chart_id="chart-workload", title="Open actions by owner"
         )
-    if trend:
-        result["trend"] = charts.line_chart(
-            [s.date for s in trend],
-            [
-                charts.Series("Open", [s.open_count for s in trend], charts.BLUE),
-                charts.Series("Overdue", [s.overdue_count for s in trend], charts.RED, "8 5"),
-                charts.Series(
-                    "Closed (signed off, cancelled or superseded)",
-                    [s.signed_off_count + s.closed_count for s in trend],
-                    charts.GREEN,
-                    "2 4",
-                ),
-            ],
-            chart_id="chart-trend",
-            title="Open, overdue and closed actions over time",
-        )
     return result
+
+
+def _trend_chart(trend) -> str:
+    if not trend:
+        return ""
+    return charts.line_chart(
+        [s.date for s in trend],
+        [
+            charts.Series("Open", [s.open_count for s in trend], charts.BLUE),
+            charts.Series("Overdue", [s.overdue_count for s in trend], charts.RED, "8 5"),
+            charts.Series(
+                "Closed (signed off, cancelled or superseded)",
+                [s.signed_off_count + s.closed_count for s in trend],
+                charts.GREEN,
+                "2 4",
+            ),
+        ],
+        chart_id="chart-trend",
+        title="Open, overdue and closed actions over time",
+    )
+
+
+def _board_fragments(request, force, actions, today, *, filtered: bool, force_query: str):
+    """The headline figures and the sections built on them (status, RAG, progress by
+    question, workload), rendered once and cached for the day and the force's board
+    version (``boards.cache``); a filtered board is counted afresh every time."""
+
+    def build() -> dict:
+        figures = selectors.board_figures(actions, today, force=None if filtered else force)
+        counts = figures.counts
+        workload = selectors.owner_workload(actions, today)
+        context = {
+            "force": force,
+            "force_query": force_query,
+            "filters_applied": filtered,
+            "counts": counts,
+            "status_rows": [
+                (value, label, counts[f"status_{value}"]) for value, label in Status.choices
+            ],
+            "rag_rows": [(value, label, counts[f"rag_{value}"]) for value, label in RAG.choices],
+            "progress": figures.progress,
+            "workload": workload,
+            "charts": _force_board_charts(counts, figures.progress, workload),
+            "stale_days": STALE_AFTER_DAYS,
+        }
+        return {
+            "counts": counts,
+            "headline": render_to_string("boards/_headline.html", context, request=request),
+            "sections": render_to_string("boards/_sections.html", context, request=request),
+        }
+
+    if filtered:
+        return build()
+    key = board_cache.fragment_key(force.pk, today, force_query or "own")
+    fragments = board_cache.get(key)
+    if fragments is None:
+        fragments = build()
+        board_cache.put(key, fragments)
+    return fragments
 
 
 @login_required
@@ -167,12 +208,14 @@ def force_board(request):
     today = timezone.localdate()
     board_filter = _board_filter(request, access, today)
     actions = board_filter.qs
-    counts = selectors.action_counts(actions, today)
-    progress = selectors.progress_by_question(actions, today)
-    workload = selectors.owner_workload(actions, today)
+    filtered = board_filter.is_bound
     review = selectors.next_review(request.user, force, today)
     trend = selectors.snapshot_trend(request.user, force, today)
     force_query = f"force={force.slug}" if access.is_inspector or request.GET.get("force") else ""
+    fragments = _board_fragments(
+        request, force, actions, today, filtered=filtered, force_query=force_query
+    )
+    counts = fragments["counts"]
     export_query = request.GET.copy()
     for name in LIST_PARAMS:
         export_query.pop(name, None)
@@ -187,11 +230,8 @@ def force_board(request):
         "today": today,
         "due_soon_until": today + timedelta(days=DUE_SOON_DAYS),
         "counts": counts,
-        "status_rows": [
-            (value, label, counts[f"status_{value}"]) for value, label in Status.choices
-        ],
-        "rag_rows": [(value, label, counts[f"rag_{value}"]) for value, label in RAG.choices],
-        "progress": progress,
+        "headline": mark_safe(fragments["headline"]),  # noqa: S308 rendered by us above
+        "sections": mark_safe(fragments["sections"]),  # noqa: S308
         "overdue": _list_page(
             request, selectors.overdue_actions(actions, today), counts["overdue"], "overdue_page"
         ),
@@ -199,14 +239,13 @@ def force_board(request):
             request, selectors.due_soon_actions(actions, today), counts["due_soon"], "due_page"
         ),
         "stale": _list_page(
-            request, selectors.stale_actions(actions), counts["stale"], "stale_page"
+            request, selectors.stale_actions(actions, today), counts["stale"], "stale_page"
         ),
-        "workload": workload,
         "review": review,
-        "review_findings": selectors.review_findings(review) if review else [],
         "trend": trend,
-        "charts": _force_board_charts(counts, progress, workload, trend),
+        "trend_chart": _trend_chart(trend),
         "stale_days": STALE_AFTER_DAYS,
+        "xlsx_threshold": exports.XLSX_IN_REQUEST_ROWS,
     }
     return render(request, "boards/force_board.html", context)
 
@@ -266,36 +305,75 @@ def national_board(request):
 # --- Exports ----------------------------------------------------------------------------
 
 
-def _export(request, writer):
+def _export_start(request):
     access = selectors.board_access(request.user, request.GET.get("force"))
     if access.force is None:
-        return redirect("boards:national" if access.is_inspector else "boards:force-board")
+        return access, None, ""
     today = timezone.localdate()
     board_filter = _board_filter(request, access, today)
-    rows = selectors.export_actions(board_filter.qs)
     filename = f"peel-actions-{access.force.slug}-{today:%Y-%m-%d}"
-    return writer(rows, filename)
+    return access, selectors.export_actions(board_filter.qs), filename
+
+
+def _export_elsewhere(access):
+    return redirect("boards:national" if access.is_inspector else "boards:force-board")
 
 
 @login_required
 @require_GET
 def export_csv(request):
-    return _export(request, exports.actions_csv_response)
+    """The tracker as CSV, streamed as it is read: any size, within the request."""
+    access, rows, filename = _export_start(request)
+    if rows is None:
+        return _export_elsewhere(access)
+    return exports.actions_csv_response(rows, filename)
 
 
 @login_required
 @require_GET
 def export_xlsx(request):
-    return _export(request, exports.actions_xlsx_response)
+    """The tracker workbook: built in the request up to ``XLSX_IN_REQUEST_ROWS`` rows,
+    above that by a Celery task while the user watches its page."""
+    access, rows, filename = _export_start(request)
+    if rows is None:
+        return _export_elsewhere(access)
+    total = rows.order_by().count()
+    if total <= exports.XLSX_IN_REQUEST_ROWS:
+        return exports.actions_xlsx_response(rows, filename)
+    query = request.GET.copy()
+    query.pop("force", None)
+    job = jobs.start_tracker(request.user, access.force, query.urlencode(), total, filename)
+    return redirect("boards:export-status", pk=job.pk)
 
 
 @login_required
 @require_GET
 def review_pack(request, pk: int):
+    """The evidence pack: built by a Celery task; this starts it."""
     review = get_object_or_404(
         FollowUpReview.objects.for_user(request.user).select_related("inspection__force"),
         pk=pk,
     )
     if not selectors.user_can_see_review_pack(request.user, review):
         raise PermissionDenied("The evidence pack is for the force's managers.")
-    return exports.review_pack_pdf_response(request, review)
+    job = jobs.start_pack(request.user, review)
+    return redirect("boards:export-status", pk=job.pk)
+
+
+@login_required
+@require_GET
+def export_status(request, pk):
+    """A background export's progress, then its download link. The user's own only."""
+    job = jobs.job_for_user_or_404(request.user, pk)
+    working = job.state in (job.State.QUEUED, job.State.RUNNING)
+    context = {"job": job, "working": working, "is_inspector": user_is_inspector(request.user)}
+    return render(request, "boards/export_status.html", context)
+
+
+@login_required
+@require_GET
+def export_download(request, pk):
+    job = jobs.job_for_user_or_404(request.user, pk)
+    if job.state != job.State.READY:
+        return redirect("boards:export-status", pk=job.pk)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

@@ -117,7 +117,7 @@ def _action_rows(rule: ReminderRule, start: date, horizon: date):
     actions = (
         Action.objects.working()
         .visible_to_column(recipient)
-        .annotate(force_pk=F("finding__inspection__force_id"))
+        .annotate(force_pk=F("force_id"))
     )
     offset = timedelta(days=rule.offset_days)
     if rule.anchor == A.DUE_DATE:

@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from improvements.boards import cache as board_cache
 from improvements.boards.tasks import snapshots_backfill, snapshots_record
 from improvements.models import (
     Action,
@@ -232,6 +233,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL peel.maintenance = 'on'")
             created = self._seed(forces, actions_per_force)
+            board_cache.bump_all()  # bulk writes send no signals
         if history_days:
             snapshots_backfill(history_days, today=self.today)
         snapshots_record(self.today)
@@ -526,6 +528,7 @@ class Command(BaseCommand):
         owner = rng.choices(staff, weights=owner_weights)[0]
         action = Action(
             finding=finding,
+            force_id=inspection.force_id,
             title=f"{rng.choice(ACTION_VERBS)} {rng.choice(SUBJECTS)}",
             description=f"Answers {finding.reference}.",
             owner=owner,

@@ -1,0 +1,127 @@
+"""Exports too slow for a request: a large tracker workbook and the evidence pack.
+
+The request records an ``ExportJob`` and queues ``improvements.build_export`` (after
+commit), then sends the user to the job's page, which refreshes itself (no JavaScript
+needed) until the file is ready and then offers it. The task re-checks the user's
+access before it builds: a user who lost the force in between gets a failed job, not a
+file. Files are private (the evidence storage), served only to the user who asked,
+through a view that checks, and deleted a day later (``purge_expired``, on the beat).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from ..models import EXPORT_KEEP, ExportJob
+from . import exports, selectors
+from .filters import board_filter_for
+
+log = logging.getLogger(__name__)
+
+
+def _queue(job: ExportJob) -> ExportJob:
+    from ..tasks import build_export
+
+    transaction.on_commit(lambda: build_export.delay(str(job.pk)))
+    return job
+
+
+def start_tracker(user, force, query: str, total: int, filename: str) -> ExportJob:
+    job = ExportJob.objects.create(
+        user=user,
+        force=force,
+        kind=ExportJob.Kind.TRACKER_XLSX,
+        query=query,
+        total=total,
+        filename=f"{filename}.xlsx",
+    )
+    return _queue(job)
+
+
+def start_pack(user, review) -> ExportJob:
+    job = ExportJob.objects.create(
+        user=user,
+        force=review.inspection.force,
+        kind=ExportJob.Kind.EVIDENCE_PACK,
+        review=review,
+        filename=exports.review_pack_filename(review),
+    )
+    return _queue(job)
+
+
+def job_for_user_or_404(user, pk) -> ExportJob:
+    """The user's own job, unexpired; anyone else's, or an expired one, is a 404."""
+    job = ExportJob.objects.filter(pk=pk, user=user).select_related("force").first()
+    if job is None or job.expired:
+        raise Http404("No such download, or it has expired.")
+    return job
+
+
+def build(job_id) -> str:
+    """Build the job's file; returns the state it ends in. A rerun of a finished job
+    does nothing (the task is acknowledged late and may run twice)."""
+    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
+        state=ExportJob.State.RUNNING
+    )
+    job = ExportJob.objects.select_related("user", "force", "review__inspection__force").get(
+        pk=job_id
+    )
+    if not claimed:
+        return job.state
+    try:
+        content = _content(job)
+    except (PermissionDenied, Http404):
+        return _fail(job, "You can no longer see this force’s board.")
+    except Exception:
+        log.exception("export %s failed", job.pk)
+        return _fail(job, "The file could not be built. Try again, or ask for help.")
+    job.file.save(job.filename, ContentFile(content), save=False)
+    job.state = ExportJob.State.READY
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "state", "finished_at", "done"])
+    return job.state
+
+
+def _content(job: ExportJob) -> bytes:
+    user = job.user
+    if job.kind == ExportJob.Kind.EVIDENCE_PACK:
+        if not selectors.user_can_see_review_pack(user, job.review):
+            raise PermissionDenied
+        return exports.review_pack_pdf(user, job.review)
+    access = selectors.board_access(user, job.force.slug)
+    today = timezone.localdate()
+    board_filter = board_filter_for(user, access, QueryDict(job.query), today)
+    rows = selectors.export_actions(board_filter.qs)
+
+    def progress(done: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done)
+
+    content = exports.actions_xlsx(rows, progress=progress)
+    job.done = job.total
+    return content
+
+
+def _fail(job: ExportJob, message: str) -> str:
+    job.state = ExportJob.State.FAILED
+    job.error = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "error", "finished_at"])
+    return job.state
+
+
+def purge_expired(now=None) -> int:
+    """Delete jobs (and their files) older than a day."""
+    cutoff = (now or timezone.now()) - EXPORT_KEEP
+    removed = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff).iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        removed += 1
+    return removed
