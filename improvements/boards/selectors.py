@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Count,
-    Sum,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -25,6 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -533,9 +533,13 @@ def _force_action_totals(user, today: date) -> list[tuple[int, int, int]]:
     ]
 
 
-def national_totals(user, today: date) -> dict[str, int]:
-    """Open and overdue findings and actions across every force the user sees."""
-    totals = _force_action_totals(user, today)
+def national_totals(user, today: date, rows: list[ForceRow] | None = None) -> dict[str, int]:
+    """Open and overdue findings and actions across every force the user sees (the
+    actions summed from ``national_rows`` when given)."""
+    if rows is None:
+        totals = _force_action_totals(user, today)
+    else:
+        totals = [(row.force.pk, row.open_actions, row.overdue_actions) for row in rows]
     actions = {
         "open_actions": sum(row[1] for row in totals),
         "overdue_actions": sum(row[2] for row in totals),

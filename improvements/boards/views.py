@@ -260,7 +260,7 @@ def national_board(request):
         raise PermissionDenied("The national board is for the inspectorate.")
     today = timezone.localdate()
     rows, numbers = selectors.national_rows(request.user, today)
-    totals = selectors.national_totals(request.user, today)
+    totals = selectors.national_totals(request.user, today, rows)
     grade_counts = selectors.latest_grade_counts(request.user)
     busiest = sorted(
         (row for row in rows if row.open_actions),
