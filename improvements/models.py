@@ -132,6 +132,16 @@ def stale_q(today=None) -> Q:
     return working_q() & Q(activity_at__lt=stale_before(today))
 
 
+def closed_last_expression() -> Case:
+    """0 for an open action, 1 for a closed one: lists put open work first. An index
+    holds the same expression with the due date (``action_list_order``)."""
+    return Case(
+        When(status__in=OPEN_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=models.IntegerField(),
+    )
+
+
 def awaiting_sign_off_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": Status.COMPLETED})
 
@@ -262,6 +272,19 @@ class Action(CheckedModel):
                 name="action_working_force_due",
                 condition=Q(status__in=WORKING_STATUSES),
                 include=["status", "owner", "finding", "last_update_at", "created_at"],
+            ),
+            # Lists: open first, then by due date (``closed_last_expression``), so a page
+            # of the action list is read in order from the index, not sorted.
+            models.Index(
+                closed_last_expression(), F("due_date"), F("id"), name="action_list_order"
+            ),
+            # The stale list: a force's working actions, quietest first.
+            models.Index(
+                F("force"),
+                Coalesce(F("last_update_at"), F("created_at")),
+                F("id"),
+                name="action_working_force_activity",
+                condition=Q(status__in=WORKING_STATUSES),
             ),
             # Workload: a force's open actions by owner.
             models.Index(

@@ -8,13 +8,22 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from inspections.models import Finding, Inspection, Judgment
 from inspections.roles import user_is_manager_of
 
-from .models import INACTIVE_STATUSES, OPEN_STATUSES, RAG, Action, Evidence, ProgressUpdate, Status
+from .models import (
+    INACTIVE_STATUSES,
+    OPEN_STATUSES,
+    RAG,
+    Action,
+    Evidence,
+    ProgressUpdate,
+    Status,
+    closed_last_expression,
+)
 from .workflow import user_may_manage
 
 RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
@@ -37,13 +46,7 @@ def action_list_for_user(user, *, mine_only: bool = True):
         Action.objects.for_user(user)
         .with_rag()
         .select_related("finding__judgment", "finding__inspection__force", "owner", "lead")
-        .annotate(
-            closed_last=Case(
-                When(status__in=OPEN_STATUSES, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(closed_last=closed_last_expression())
         .order_by("closed_last", "due_date", "pk")
     )
     if mine_only:
@@ -200,8 +203,8 @@ def inspection_rollup(inspection: Inspection, page=None, finding=None) -> Inspec
         if not rollup.worst_rag or RAG_ORDER.index(rag) < RAG_ORDER.index(rollup.worst_rag):
             rollup.worst_rag = rag
     by_judgment = defaultdict(list)
-    for listed in findings:
-        by_judgment[listed.judgment_id].append(rollups[listed.pk])
+    for each in findings:
+        by_judgment[each.judgment_id].append(rollups[each.pk])
     for question in questions:
         question.findings = by_judgment[question.judgment.pk]
     return InspectionPage(questions, listed)

@@ -6,8 +6,9 @@ figures that are out of date:
 - the force and the day (overdue, due soon, stale and RAG change with the date, and
   only with the date: ``stale_q`` counts whole days);
 - the force's *board version*, a token replaced whenever anything the fragment shows
-  changes: an action, a finding, a question, an inspection, a membership or a person
-  (signals below, sent by every save and delete: services, admin, imports, factories).
+  changes: an action, a finding, a question, an inspection, a follow-up review or its
+  scope, evidence, a membership or a person (signals below, sent by every save and
+  delete: services, admin, imports, factories).
   Bulk writes that send no signals (``seed_bench``) call ``bump_all``;
 - how the links are written (an inspector's links carry ``?force=``).
 
@@ -26,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 KEEP_SECONDS = 24 * 3600
 
@@ -92,6 +93,16 @@ def _inspection_changed(sender, instance, **kwargs):
     bump(instance.force_id)
 
 
+def _evidence_changed(sender, instance, **kwargs):
+    with contextlib.suppress(ObjectDoesNotExist):
+        bump(instance.action.force_id)
+
+
+def _review_scope_changed(sender, instance, **kwargs):
+    with contextlib.suppress(ObjectDoesNotExist, AttributeError):
+        bump(instance.inspection.force_id)
+
+
 def _membership_changed(sender, instance, **kwargs):
     bump(instance.force_id)
 
@@ -103,9 +114,9 @@ def _person_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from inspections.models import Finding, Inspection, Judgment, Membership
+    from inspections.models import Finding, FollowUpReview, Inspection, Judgment, Membership
 
-    from ..models import Action
+    from ..models import Action, Evidence
 
     for model, receiver in (
         (Action, _action_changed),
@@ -113,8 +124,18 @@ def connect() -> None:
         (Judgment, _inspection_part_changed),
         (Inspection, _inspection_changed),
         (Membership, _membership_changed),
+        (Evidence, _evidence_changed),
+        (FollowUpReview, _inspection_part_changed),
         (get_user_model(), _person_changed),
     ):
         uid = f"board-version-{model._meta.label_lower}"
         post_save.connect(receiver, sender=model, dispatch_uid=uid, weak=False)
         post_delete.connect(receiver, sender=model, dispatch_uid=uid, weak=False)
+    # A review's scope: its questions and named findings.
+    for through in (FollowUpReview.judgments.through, FollowUpReview.findings.through):
+        m2m_changed.connect(
+            _review_scope_changed,
+            sender=through,
+            dispatch_uid=f"board-version-{through._meta.label_lower}",
+            weak=False,
+        )

@@ -159,10 +159,11 @@ def _trend_chart(trend) -> str:
 
 def _board_fragments(request, force, actions, today, *, filtered: bool, force_query: str):
     """The headline figures and the sections built on them (status, RAG, progress by
-    question, workload), rendered once and cached for the day and the force's board
+    question, workload) and the next review's readiness, rendered once and cached for the day and the force's board
     version (``boards.cache``); a filtered board is counted afresh every time."""
 
     def build() -> dict:
+        review = selectors.next_review(request.user, force, today)
         figures = selectors.board_figures(actions, today, force=None if filtered else force)
         counts = figures.counts
         workload = selectors.owner_workload(actions, today)
@@ -180,8 +181,11 @@ def _board_fragments(request, force, actions, today, *, filtered: bool, force_qu
             "charts": _force_board_charts(counts, figures.progress, workload),
             "stale_days": STALE_AFTER_DAYS,
         }
+        context["review"] = review
+        context["today"] = today
         return {
             "counts": counts,
+            "review": render_to_string("boards/_review.html", context, request=request),
             "headline": render_to_string("boards/_headline.html", context, request=request),
             "sections": render_to_string("boards/_sections.html", context, request=request),
         }
@@ -209,7 +213,6 @@ def force_board(request):
     board_filter = _board_filter(request, access, today)
     actions = board_filter.qs
     filtered = board_filter.is_bound
-    review = selectors.next_review(request.user, force, today)
     trend = selectors.snapshot_trend(request.user, force, today)
     force_query = f"force={force.slug}" if access.is_inspector or request.GET.get("force") else ""
     fragments = _board_fragments(
@@ -241,7 +244,7 @@ def force_board(request):
         "stale": _list_page(
             request, selectors.stale_actions(actions, today), counts["stale"], "stale_page"
         ),
-        "review": review,
+        "review_section": mark_safe(fragments["review"]),  # noqa: S308
         "trend": trend,
         "trend_chart": _trend_chart(trend),
         "stale_days": STALE_AFTER_DAYS,

@@ -114,11 +114,7 @@ def _action_rows(rule: ReminderRule, start: date, horizon: date):
     # Only people who may still open the action: an ex-member of the force is owed
     # nothing (the same rule as ``for_user``, as a join).
     recipient = "lead" if rule.audience == AUD.LEAD else "owner"
-    actions = (
-        Action.objects.working()
-        .visible_to_column(recipient)
-        .annotate(force_pk=F("force_id"))
-    )
+    actions = Action.objects.working().visible_to_column(recipient).annotate(force_pk=F("force_id"))
     offset = timedelta(days=rule.offset_days)
     if rule.anchor == A.DUE_DATE:
         anchor_field = "due_date"
