@@ -32,11 +32,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 KEEP_SECONDS = 24 * 3600
 
 
-def _version_key(force_id: int) -> str:
+NATIONAL = "national"
+
+
+def _version_key(force_id) -> str:
     return f"board-version:{force_id}"
 
 
-def board_version(force_id: int) -> str:
+def board_version(force_id) -> str:
+    """A force's board version; ``NATIONAL`` for the national board's, which every
+    force's change replaces too."""
     key = _version_key(force_id)
     version = cache.get(key)
     if version is None:
@@ -52,7 +57,7 @@ def bump(*force_ids: int) -> None:
     ids = {force_id for force_id in force_ids if force_id}
 
     def replace():
-        cache.delete_many([_version_key(force_id) for force_id in ids])
+        cache.delete_many([_version_key(force_id) for force_id in (*ids, NATIONAL)])
 
     if ids:
         replace()
@@ -65,8 +70,12 @@ def bump_all() -> None:
     bump(*Force.objects.values_list("pk", flat=True))
 
 
-def fragment_key(force_id: int, day, variant: str) -> str:
+def fragment_key(force_id, day, variant: str) -> str:
     return f"board:{force_id}:{day:%Y-%m-%d}:{board_version(force_id)}:{variant}"
+
+
+def national_key(day) -> str:
+    return fragment_key(NATIONAL, day, "all")
 
 
 def get(key: str):

@@ -536,23 +536,17 @@ def _force_action_totals(user, today: date) -> list[tuple[int, int, int]]:
 
 
 def national_totals(user, today: date, rows: list[ForceRow] | None = None) -> dict[str, int]:
-    """Open and overdue findings and actions across every force the user sees (the
-    actions summed from ``national_rows`` when given)."""
+    """Open and overdue findings and actions across every force the user sees: the sums
+    of ``national_rows`` (counted here when not given)."""
     if rows is None:
-        totals = _force_action_totals(user, today)
-    else:
-        totals = [(row.force.pk, row.open_actions, row.overdue_actions) for row in rows]
-    actions = {
-        "open_actions": sum(row[1] for row in totals),
-        "overdue_actions": sum(row[2] for row in totals),
+        rows, _numbers = national_rows(user, today)
+    return {
+        "forces": len(rows),
+        "open_findings": sum(row.open_findings for row in rows),
+        "overdue_findings": sum(row.overdue_findings for row in rows),
+        "open_actions": sum(row.open_actions for row in rows),
+        "overdue_actions": sum(row.overdue_actions for row in rows),
     }
-    overdue_action = Action.objects.filter(finding=OuterRef("pk")).filter(overdue_q(today))
-    findings = Finding.objects.for_user(user).aggregate(
-        open_findings=_count(Q(status__in=OPEN_FINDING_STATUSES)),
-        overdue_findings=_count(Q(status__in=OPEN_FINDING_STATUSES) & Q(Exists(overdue_action))),
-    )
-    forces = Force.objects.for_user(user).aggregate(forces=_count())
-    return {**forces, **findings, **actions}
 
 
 def _latest_inspection_ids(user):

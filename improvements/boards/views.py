@@ -256,12 +256,7 @@ def force_board(request):
 # --- National board ---------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def national_board(request):
-    if not user_is_inspector(request.user):
-        raise PermissionDenied("The national board is for the inspectorate.")
-    today = timezone.localdate()
+def _national_body(request, today) -> str:
     rows, numbers = selectors.national_rows(request.user, today)
     totals = selectors.national_totals(request.user, today, rows)
     grade_counts = selectors.latest_grade_counts(request.user)
@@ -302,7 +297,24 @@ def national_board(request):
         if busiest
         else "",
     }
-    return render(request, "boards/national_board.html", context)
+    return render_to_string("boards/_national.html", context, request=request)
+
+
+@login_required
+@require_GET
+def national_board(request):
+    """Every force side by side, for the inspectorate. Inspectors see every force, so
+    the body is the same for all of them: cached for the day and the national board
+    version (any force's change replaces it)."""
+    if not user_is_inspector(request.user):
+        raise PermissionDenied("The national board is for the inspectorate.")
+    today = timezone.localdate()
+    key = board_cache.national_key(today)
+    body = board_cache.get(key)
+    if body is None:
+        body = _national_body(request, today)
+        board_cache.put(key, body)
+    return render(request, "boards/national_board.html", {"body": mark_safe(body)})  # noqa: S308
 
 
 # --- Exports ----------------------------------------------------------------------------
