@@ -590,6 +590,10 @@ def review_scope_q(review, prefix: str = "") -> Q:
     review = getattr(review, "pk", review)
     named = FollowUpReview.findings.through.objects.filter(followupreview_id=review)
     questions = FollowUpReview.judgments.through.objects.filter(followupreview_id=review)
-    return Q(**{f"{prefix}pk__in": named.values("finding_id")}) | Q(
-        **{f"{prefix}judgment_id__in": questions.values("judgment_id")}
+    # The scope is always within the review's inspection (``scope_errors``): saying so
+    # lets the database read that inspection's findings, not every force's.
+    inspection = FollowUpReview.objects.filter(pk=review).values("inspection_id")
+    return Q(**{f"{prefix}inspection_id__in": inspection}) & (
+        Q(**{f"{prefix}pk__in": named.values("finding_id")})
+        | Q(**{f"{prefix}judgment_id__in": questions.values("judgment_id")})
     )

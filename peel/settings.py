@@ -111,6 +111,10 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 except Exception as exc:  # dj-database-url raises several types
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the pages' queries are short, and compiling them cost more (40-50 ms on
+    # the board's readiness query) than it ever saved (docs/PERFORMANCE.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -42,6 +42,8 @@ def people(alpha, beta):
 
 
 def test_suggestions_are_people_of_the_users_forces(client, manager, people, alpha):
+    manager.first_name, manager.last_name = "Alice", "Manager"  # factories pick names
+    manager.save()
     client.force_login(manager)
     values = [r["value"] for r in client.get(PEOPLE, {"q": "smi"}).json()["results"]]
     assert values == ["Jane Smith (jsmith)"]  # Beth Smith is another force's

@@ -1,4 +1,4 @@
-"""A synthetic dataset in bulk, for tests of scale and for ``bench_boards``.
+"""A synthetic dataset in bulk, for tests of scale and for ``bench``.
 
     python manage.py seed_bench --forces 5 --actions-per-force 400
 
