@@ -108,3 +108,19 @@ def test_the_bench_seeder_keeps_the_tally(db):
     finding = FindingFactory()
     ActionFactory(finding=finding, status=Status.IN_PROGRESS)
     assert_tally_is_a_recount()
+
+
+def test_the_tally_command_names_a_drift_and_rebuilds(alpha_finding):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    ActionFactory.create_batch(2, finding=alpha_finding)
+    out = StringIO()
+    call_command("tally", stdout=out)
+    assert "matches a recount" in out.getvalue()
+    ActionTally.objects.filter(status=Status.NOT_STARTED).update(n=5)  # written around
+    with pytest.raises(CommandError, match=r"not_started: the tally holds 5, a recount finds 2"):
+        call_command("tally", stdout=StringIO())
+    call_command("tally", rebuild=True, stdout=StringIO())
+    assert_tally_is_a_recount()
