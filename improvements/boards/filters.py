@@ -85,8 +85,14 @@ class BoardFilter(django_filters.FilterSet):
         self.filters["inspection"].queryset = inspections
         self.filters["inspection"].field.label_from_instance = _inspection_label
         set_people(self, "owner", force_owner_choices(force), people_url(force), "filter-owner")
+
         # A callable: read when the form validates or renders, not when it is built.
         self.filters["question"].extra["choices"] = partial(_question_choices, force)
+        owner = self.form.fields["owner"].widget
+        owner.attrs["aria-describedby"] = "filter-owner-hint"
+        if self.is_bound and self.form.errors.get("owner"):
+            owner.attrs["aria-describedby"] += " filter-owner-error"
+            owner.attrs["class"] += " govuk-input--error"
 
     @property
     def applied(self) -> bool:
