@@ -23,7 +23,9 @@ from inspections.models import Grade
 from ..models import Action
 from . import selectors
 
-XLSX_IN_REQUEST_ROWS = 2000  # above this, the workbook is built by a Celery task
+# Above this, the workbook is built by a Celery task: openpyxl writes about 1,000 rows a
+# second, so a request stays under half a second (docs/PERFORMANCE.md).
+XLSX_IN_REQUEST_ROWS = 500
 COLUMNS = [
     "Force",
     "Inspection",

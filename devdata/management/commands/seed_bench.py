@@ -234,6 +234,11 @@ class Command(BaseCommand):
                     cursor.execute("SET LOCAL peel.maintenance = 'on'")
             created = self._seed(forces, actions_per_force)
             board_cache.bump_all()  # bulk writes send no signals
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as autovacuum would give them later: a planner that still
+            # thinks the tables are empty picks sorts where the indexes answer in order.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if history_days:
             snapshots_backfill(history_days, today=self.today)
         snapshots_record(self.today)
