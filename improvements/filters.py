@@ -47,6 +47,38 @@ def people_matching(people, text: str):
     )
 
 
+class PeopleDirectory:
+    """``people_matching`` for many names at once: the people read in one query, the
+    same rules applied to each name in Python (the plan page names two people a row)."""
+
+    def __init__(self, people):
+        self.people = people
+        self._loaded = None
+
+    def _all(self):
+        if self._loaded is None:
+            self._loaded = list(self.people.only("pk", "username", "first_name", "last_name"))
+        return self._loaded
+
+    def matching(self, text: str) -> list:
+        text = text.strip()
+        people = self._all()
+        if text.isdigit():
+            return [p for p in people if p.pk == int(text)]
+        bracketed = _USERNAME_IN_BRACKETS.search(text)
+        if bracketed:
+            wanted = bracketed.group(1).strip().lower()
+            exact = [p for p in people if p.username.lower() == wanted]
+            if exact:
+                return exact
+        needle = text.lower()
+        return [
+            p
+            for p in people
+            if needle in f"{p.first_name} {p.last_name}".lower() or needle in p.username.lower()
+        ]
+
+
 class PersonField(forms.CharField):
     """A person by name; cleans to a queryset of the matching people (or None)."""
 

@@ -244,3 +244,67 @@ class ReminderPreferenceForm(forms.ModelForm):
             Field.radios("opt_out", legend_size=Size.MEDIUM),
             Button("submit", "Save preferences"),
         )
+
+
+# --- The plan page: an action for every finding in one submission -------------------------
+
+
+class OnePersonField(forms.CharField):
+    """A person by name, as the owner filters take it (``PeopleDirectory``), but exactly
+    one."""
+
+    def __init__(self, *args, directory=None, **kwargs):
+        self.directory = directory
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        found = self.directory.matching(text)
+        if not found:
+            raise forms.ValidationError(f"No one here is called “{text}”.", code="no_match")
+        if len(found) > 1:
+            raise forms.ValidationError(
+                f"More than one person matches “{text}”: choose one from the list, "
+                "or give their username.",
+                code="ambiguous",
+            )
+        return found[0]
+
+
+class PlanRowForm(forms.Form):
+    """One finding's new action. A row left blank is skipped; a row begun must be whole."""
+
+    title = forms.CharField(label="Action", max_length=300, required=False)
+    owner = OnePersonField(label="Owner", required=False)
+    lead = OnePersonField(label="Lead", required=False)
+    due_date = forms.DateField(label="Due date", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, directory, suggested_due=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("owner", "lead"):
+            self.fields[name].directory = directory
+        self.suggested_due = suggested_due
+        if suggested_due:
+            self.fields["due_date"].initial = suggested_due
+
+    def has_changed(self):
+        """Begun: an action, an owner or a lead typed (the due date may be the one
+        suggested, so it alone does not begin a row)."""
+        return any(
+            self.data.get(self.add_prefix(name), "").strip() for name in ("title", "owner", "lead")
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        for name, message in (
+            ("title", "Enter the action"),
+            ("owner", "Enter the owner"),
+            ("due_date", "Enter a due date"),
+        ):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        return data

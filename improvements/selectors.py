@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from inspections.models import Finding, Inspection, Judgment
@@ -231,6 +231,62 @@ def _page_holding(ordered, finding, questions) -> int | None:
         Q(position__lt=target["position"]) | Q(position=target["position"], pk__lt=pk)
     )
     return (question.first + before.count()) // FINDINGS_PER_PAGE + 1
+
+
+@dataclass
+class PlanRow:
+    finding: Finding
+    actions: list  # its actions that are not cancelled or superseded
+    suggested_due: object = None  # a date
+
+
+def inspection_plan(inspection: Inspection, today) -> list[PlanRow]:
+    """Every finding of an inspection in report order, with its live actions and a due
+    date to suggest for a new one: a recommendation's own deadline, else the next
+    follow-up review's evidence date. Three queries."""
+    from inspections.models import LIVE_REVIEW_STATUSES, FollowUpReview
+
+    review_due = (
+        FollowUpReview.objects.filter(
+            inspection=inspection, status__in=LIVE_REVIEW_STATUSES, evidence_due__gte=today
+        )
+        .order_by("evidence_due")
+        .values_list("evidence_due", flat=True)
+        .first()
+    )
+    live = (
+        Action.objects.exclude(status__in=INACTIVE_STATUSES)
+        .select_related("owner")
+        .order_by("due_date", "pk")
+    )
+    findings = (
+        inspection.findings.select_related("judgment")
+        .prefetch_related(Prefetch("actions", queryset=live, to_attr="live_actions"))
+        .order_by("judgment__number", "position", "pk")
+    )
+    rows = []
+    for finding in findings:
+        own = (
+            finding.deadline_date
+            if finding.deadline_date and finding.deadline_date >= today
+            else None
+        )
+        rows.append(PlanRow(finding, finding.live_actions, own or review_due))
+    return rows
+
+
+def unplanned_findings(inspection_ids) -> dict[int, int]:
+    """Per inspection, its findings with no action (but for cancelled or superseded
+    ones): what the plan page is for. One query."""
+    live = Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
+    return dict(
+        Finding.objects.filter(inspection_id__in=inspection_ids)
+        .exclude(Exists(live))
+        .order_by()
+        .values("inspection_id")
+        .annotate(n=Count("pk"))
+        .values_list("inspection_id", "n")
+    )
 
 
 def finding_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Finding:

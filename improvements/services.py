@@ -8,16 +8,19 @@ if someone else saved in between, ``StaleAction`` is raised and nothing is writt
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from inspections.models import Finding, Membership
 from inspections.services import check_finding_move, finding_move
 
+from .boards import cache as board_cache
 from .evidence import validate_evidence_file
 from .models import (
     CLOSED_STATUSES,
@@ -107,12 +110,106 @@ def _log(action: Action, by, text: str, now, status: str | None = None) -> Progr
     )
 
 
+NOT_A_MEMBER = "Choose someone who is a member of the force"
+RELATED = ["finding", "force", "owner", "lead"]
+
+
 def _require_member(force_id: int, user, field: str) -> None:
     if user is not None and not Membership.objects.filter(force_id=force_id, user=user).exists():
-        raise ValidationError({field: "Choose someone who is a member of the force"})
+        raise ValidationError({field: NOT_A_MEMBER})
+
+
+@dataclass
+class NewAction:
+    """One action to add: the single form's, or a row of the plan page."""
+
+    finding: Finding
+    title: str
+    owner: object
+    due_date: date
+    lead: object = None
+    description: str = ""
+    priority: str = "medium"
+    contributors: tuple = ()
+
+
+class PlanRefused(Exception):
+    """Some of the new actions are refused: ``errors`` maps each one's position in the
+    list to its errors by field. Nothing was saved."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        super().__init__("Some actions could not be added.")
+        self.errors = errors
 
 
 @transaction.atomic
+def actions_create(*, new: list[NewAction], by) -> list[Action]:
+    """Add actions to findings of one force, all or none: the one way actions are made
+    (the single form, the plan page). A fixed number of queries however many: one for
+    the membership of everyone named, one insert for the actions, one for their history,
+    one for contributors."""
+    if not new:
+        return []
+    forces = {item.finding.inspection.force_id for item in new}
+    if len(forces) != 1:
+        raise ValueError("New actions are added one force at a time.")
+    force_id = forces.pop()
+    if not user_may_manage(by, Action(force_id=force_id)):
+        raise MoveRefused("Only a manager of the force can add an action.")
+    named = {
+        person.pk
+        for item in new
+        for person in (item.owner, item.lead, *item.contributors)
+        if person is not None
+    }
+    members = set(
+        Membership.objects.filter(force_id=force_id, user_id__in=named).values_list(
+            "user_id", flat=True
+        )
+    )
+    errors: dict[int, dict[str, list[str]]] = {}
+    actions = []
+    for index, item in enumerate(new):
+        action = Action(
+            finding=item.finding,
+            force_id=force_id,
+            title=item.title,
+            owner=item.owner,
+            lead=item.lead,
+            due_date=item.due_date,
+            description=item.description,
+            priority=item.priority,
+        )
+        problems: dict[str, list[str]] = {}
+        try:
+            # The related rows are in hand (no lookups per row); the database's own
+            # constraints hold the rest, without a query per constraint per row.
+            action.full_clean(exclude=RELATED, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            problems.update(exc.message_dict)
+        for field, people in (
+            ("owner", [item.owner]),
+            ("lead", [item.lead]),
+            ("contributors", item.contributors),
+        ):
+            if any(p is not None and p.pk not in members for p in people):
+                problems.setdefault(field, []).append(NOT_A_MEMBER)
+        if problems:
+            errors[index] = problems
+        actions.append(action)
+    if errors:
+        raise PlanRefused(errors)
+    created = bulk_create_with_history(actions, Action, default_user=by)
+    through = Action.contributors.through
+    through.objects.bulk_create(
+        through(action_id=action.pk, user_id=person.pk)
+        for action, item in zip(created, new, strict=True)
+        for person in item.contributors
+    )
+    board_cache.bump(force_id)  # a bulk insert sends no signals
+    return created
+
+
 def action_create(
     *,
     finding,
@@ -125,29 +222,21 @@ def action_create(
     priority: str = "medium",
     contributors=(),
 ) -> Action:
-    force_id = finding.inspection.force_id
-    if not user_may_manage(by, Action(finding=finding, force_id=force_id)):
-        raise MoveRefused("Only a manager of the force can add an action.")
-    _require_member(force_id, owner, "owner")
-    _require_member(force_id, lead, "lead")
-    for person in contributors:
-        _require_member(force_id, person, "contributors")
-    action = Action(
+    """One action (the single form): ``actions_create`` with one, its errors by field."""
+    item = NewAction(
         finding=finding,
-        force_id=force_id,
         title=title,
         owner=owner,
-        lead=lead,
         due_date=due_date,
+        lead=lead,
         description=description,
         priority=priority,
+        contributors=tuple(contributors),
     )
-    action._history_user = by
-    action.full_clean()
-    action.save()
-    if contributors:
-        action.contributors.set(contributors)
-    return action
+    try:
+        return actions_create(new=[item], by=by)[0]
+    except PlanRefused as exc:
+        raise ValidationError(exc.errors[0]) from None
 
 
 def evidence_from_upload(*, action, upload, by, update=None, description: str = "") -> Evidence:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/", views.people_search, name="people"),
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("inspections/<int:pk>/plan/", views.inspection_plan, name="inspection-plan"),
     path(
         "findings/<int:pk>/actions/new/",
         views.finding_action_create,

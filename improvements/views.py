@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from inspections.admin_utils import users_visible_to
@@ -22,11 +23,19 @@ from inspections.models import FollowUpReview, Force
 from inspections.roles import user_is_any_manager, user_is_inspector, user_is_manager_of
 
 from . import boards, selectors, services
-from .filters import PEOPLE_SUGGESTED, ActionFilter, people_matching, person_label
+from .filters import (
+    PEOPLE_SUGGESTED,
+    ActionFilter,
+    PeopleDirectory,
+    people_matching,
+    people_url,
+    person_label,
+)
 from .forms import (
     ActionCreateForm,
     AssignForm,
     DecisionForm,
+    PlanRowForm,
     ProgressForm,
     ReminderPreferenceForm,
 )
@@ -298,7 +307,82 @@ def inspection_detail(request, pk: int):
             "page_obj": rollup.page,
             "reviews": inspection.follow_up_reviews.prefetch_related("judgments"),
             "is_manager": user_is_manager_of(request.user, inspection.force_id),
+            "unplanned": selectors.unplanned_findings([inspection.pk]).get(inspection.pk, 0),
         },
+    )
+
+
+def _plan_forms(request, rows, people):
+    data = request.POST if request.method == "POST" else None
+    directory = PeopleDirectory(people)
+    return [
+        PlanRowForm(
+            data, prefix=f"f{row.finding.pk}", directory=directory, suggested_due=row.suggested_due
+        )
+        for row in rows
+    ]
+
+
+@login_required
+def inspection_plan(request, pk: int):
+    """Plan the response in one page: a new action for any finding, all saved at once
+    (``services.actions_create``), or none when any row is wrong."""
+    inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, inspection.force_id):
+        raise PermissionDenied("The plan is for the force's managers.")
+    today = timezone.localdate()
+    rows = selectors.inspection_plan(inspection, today)
+    people = selectors.force_members(inspection.force)
+    forms = _plan_forms(request, rows, people)
+    status = 200
+    if request.method == "POST":
+        valid = [form.is_valid() for form in forms]  # every row, so every row's errors show
+        filled = [(row, form) for row, form in zip(rows, forms, strict=True) if form.has_changed()]
+        if all(valid) and filled:
+            new = [
+                services.NewAction(
+                    finding=row.finding,
+                    title=form.cleaned_data["title"],
+                    owner=form.cleaned_data["owner"],
+                    lead=form.cleaned_data["lead"],
+                    due_date=form.cleaned_data["due_date"],
+                )
+                for row, form in filled
+            ]
+            try:
+                created = services.actions_create(new=new, by=request.user)
+            except services.PlanRefused as exc:
+                for index, errors in exc.errors.items():
+                    form = filled[index][1]
+                    for field, messages_ in errors.items():
+                        for message in messages_:
+                            form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(
+                    request,
+                    f"{len(created)} action{'s' if len(created) != 1 else ''} added to the plan.",
+                )
+                return redirect("improvements:inspection-plan", pk=inspection.pk)
+        elif all(valid):
+            messages.error(request, "Fill in at least one row: nothing was saved.")
+        status = 400
+    errors = [
+        (row.finding, form[field].auto_id if field != "__all__" else "", message)
+        for row, form in zip(rows, forms, strict=True)
+        for field, messages_ in form.errors.items()
+        for message in messages_
+    ]
+    return render(
+        request,
+        "improvements/inspection_plan.html",
+        {
+            "inspection": inspection,
+            "rows": list(zip(rows, forms, strict=True)),
+            "errors": errors,
+            "people_url": people_url(inspection.force),
+            "unplanned": sum(1 for row in rows if not row.actions),
+        },
+        status=status,
     )
 
 

@@ -316,6 +316,11 @@ PAGES = {
         "GET": manager_write(200, 403),
         "POST": manager_write(400, 403),
     },
+    # Plan the response: the force's managers; an empty plan is a 400 that saves nothing.
+    "improvements:inspection-plan": {
+        "GET": manager_write(200, 403),
+        "POST": manager_write(400, 403),
+    },
     "improvements:finding-submit": {
         "GET": POST_ONLY,
         "POST": manager_write(Expect(302, r"re:^/inspections/\d+/\?finding=\d+#finding-\d+$"), 403),
@@ -719,6 +724,7 @@ PAGE_TARGETS = {
         ).pk
     },
     "improvements:inspection-detail": _side_target("inspection"),
+    "improvements:inspection-plan": _side_target("inspection"),
     "improvements:finding-action-create": _side_target("finding"),
     "improvements:finding-submit": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),

@@ -550,9 +550,9 @@ def test_national_board_lists_reviews_due_within_60_days(
 
 
 PINNED_QUERIES = {
-    "board": 20,
+    "board": 21,
     "board cached": 12,
-    "board filtered": 20,
+    "board filtered": 21,
     "board page 2": 12,
     "csv": 6,
     "xlsx": 7,

@@ -323,6 +323,20 @@ def tally_rows(force=None) -> list[tuple[int, int, str, int]]:
     return sorted(rows.values_list("force_id", "judgment_id", "status", "n"))
 
 
+def unplanned_inspections(force) -> list[tuple[Inspection, int]]:
+    """The force's inspections with findings that have no action yet, and how many:
+    what the plan page is for. One query."""
+    live = Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
+    unplanned = Finding.objects.filter(inspection=OuterRef("pk")).exclude(Exists(live))
+    inspections = (
+        Inspection.objects.filter(force=force)
+        .annotate(unplanned=_subquery_count(unplanned))
+        .filter(unplanned__gt=0)
+        .order_by("-published", "-pk")
+    )
+    return [(inspection, inspection.unplanned) for inspection in inspections]
+
+
 # --- Lists --------------------------------------------------------------------------------
 
 

@@ -157,7 +157,9 @@ def _trend_chart(trend) -> str:
     )
 
 
-def _board_fragments(request, force, actions, today, *, filtered: bool, force_query: str):
+def _board_fragments(
+    request, force, actions, today, *, filtered: bool, force_query: str, can_plan: bool
+):
     """The headline figures and the sections built on them (status, RAG, progress by
     question, workload) and the next review's readiness, rendered once and cached for the day and the force's board
     version (``boards.cache``); a filtered board is counted afresh every time."""
@@ -183,6 +185,8 @@ def _board_fragments(request, force, actions, today, *, filtered: bool, force_qu
         }
         context["review"] = review
         context["today"] = today
+        context["unplanned"] = selectors.unplanned_inspections(force)
+        context["can_plan"] = can_plan
         return {
             "counts": counts,
             "review": render_to_string("boards/_review.html", context, request=request),
@@ -192,7 +196,9 @@ def _board_fragments(request, force, actions, today, *, filtered: bool, force_qu
 
     if filtered:
         return build()
-    key = board_cache.fragment_key(force.pk, today, force_query or "own")
+    key = board_cache.fragment_key(
+        force.pk, today, f"{force_query or 'own'}:{'plan' if can_plan else 'read'}"
+    )
     fragments = board_cache.get(key)
     if fragments is None:
         fragments = build()
@@ -216,7 +222,13 @@ def force_board(request):
     trend = selectors.snapshot_trend(request.user, force, today)
     force_query = f"force={force.slug}" if access.is_inspector or request.GET.get("force") else ""
     fragments = _board_fragments(
-        request, force, actions, today, filtered=filtered, force_query=force_query
+        request,
+        force,
+        actions,
+        today,
+        filtered=filtered,
+        force_query=force_query,
+        can_plan=not access.is_inspector,
     )
     counts = fragments["counts"]
     export_query = request.GET.copy()
