@@ -16,6 +16,11 @@ urlpatterns = [
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/plan/", views.inspection_plan, name="inspection-plan"),
     path(
+        "inspections/<int:pk>/response.docx",
+        views.inspection_response,
+        name="inspection-response",
+    ),
+    path(
         "findings/<int:pk>/actions/new/",
         views.finding_action_create,
         name="finding-action-create",

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from .forms import (
     ReminderPreferenceForm,
 )
 from .models import ReminderPreference
+from .response import DOCX_TYPE, response_docx, response_filename
 from .workflow import MoveRefused, user_is_participant, user_may_manage
 
 logger = logging.getLogger(__name__)
@@ -384,6 +385,18 @@ def inspection_plan(request, pk: int):
         },
         status=status,
     )
+
+
+@login_required
+@require_GET
+def inspection_response(request, pk: int):
+    """The PCC's 56-day response, drafted from the plan as Word, for the force's managers."""
+    inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, inspection.force_id):
+        raise PermissionDenied("The draft response is for the force's managers.")
+    response = HttpResponse(response_docx(inspection), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{response_filename(inspection)}"'
+    return response
 
 
 def _finding_for_manager(request, pk: int):

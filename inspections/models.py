@@ -7,6 +7,8 @@ admin and reminder recipient lists all start from it.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -115,6 +117,10 @@ class CheckedModel(models.Model):
         self._loaded_values = {
             f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields
         }
+
+
+# Police Act 1996, s.55: the PCC publishes comments on a report within 56 days.
+RESPONSE_DAYS = 56
 
 
 class ForceScopedQuerySet(models.QuerySet):
@@ -292,6 +298,13 @@ class Inspection(CheckedModel):
     @property
     def overall(self):
         return next((j for j in self.judgments.all() if j.number == 0), None)
+
+    @property
+    def response_due(self):
+        """The police and crime commissioner's comments on the report are due within 56
+        days of its publication (Police Act 1996, section 55); None when the date of
+        publication is unknown."""
+        return self.published + timedelta(days=RESPONSE_DAYS) if self.published else None
 
 
 def _scale_check() -> Q:

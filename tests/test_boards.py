@@ -555,12 +555,12 @@ PINNED_QUERIES = {
     "board filtered": 21,
     "board page 2": 12,
     "csv": 6,
-    "xlsx": 7,
+    "xlsx": 8,
 }
 PINNED_QUERIES_INSPECTOR = {
     **PINNED_QUERIES,
     "csv": 5,
-    "xlsx": 6,
+    "xlsx": 7,
     "national": 11,
     "national cached": 4,
 }

@@ -289,3 +289,39 @@ def test_a_job_fails_cleanly_when_access_is_lost(client, manager, review, alpha)
     assert jobs.build(job.pk) == ExportJob.State.FAILED
     job.refresh_from_db()
     assert "no longer" in job.error
+
+
+# --- Sheets committees can use ---------------------------------------------------------------
+
+
+def test_a_force_with_no_actions_still_exports_its_findings(client, manager, alpha_finding):
+    unplanned = FindingFactory(
+        inspection=alpha_finding.inspection, judgment=alpha_finding.judgment, reference="Q1-AFI-7"
+    )
+    client.force_login(manager)
+    response = client.get(XLSX_URL)
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["About", "Findings", "Actions"]
+    assert book.active.title == "Actions"
+    findings = list(book["Findings"].iter_rows(min_row=2, values_only=True))
+    by_reference = {row[1]: row for row in findings}
+    assert set(by_reference) == {alpha_finding.reference, unplanned.reference}
+    assert by_reference["Q1-AFI-7"][7] == 0 and by_reference["Q1-AFI-7"][11] == "No action yet"
+    assert by_reference["Q1-AFI-7"][6] == unplanned.text
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Force"] == "Alpha Police"
+    assert about["Filters"] == "None: every action of the force"
+    assert "filtered" not in response["Content-Disposition"]
+
+
+def test_a_filtered_workbook_says_so(client, manager, tracker):
+    client.force_login(manager)
+    response = client.get(XLSX_URL, {"status": ["blocked"]})
+    assert "-filtered.xlsx" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Filters"] == "Applied, as below"
+    assert about["  Status"] == "Blocked"
+    assert [row[6] for row in book["Actions"].iter_rows(min_row=2, values_only=True)] == [
+        "Blocked work"
+    ]

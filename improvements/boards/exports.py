@@ -139,25 +139,100 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def actions_xlsx(actions, progress=None) -> bytes:
-    """The tracker workbook; ``progress(rows_done)`` is called every ``CHUNK`` rows."""
+FINDING_COLUMNS = [
+    "Inspection",
+    "Reference",
+    "Kind",
+    "Question",
+    "Grade",
+    "Inspectorate status",
+    "Finding",
+    "Actions",
+    "Signed off",
+    "Open",
+    "Overdue",
+    "Roll-up",
+]
+
+
+def _roll_up(finding) -> str:
+    if not finding.n_actions:
+        return "No action yet"
+    if finding.n_overdue:
+        return "Overdue actions"
+    if finding.n_signed_off == finding.n_actions:
+        return "All signed off"
+    return "In progress"
+
+
+def finding_row(finding) -> list:
+    inspection = finding.inspection
+    return [
+        " – ".join(p for p in (inspection.programme, inspection.pillar) if p),
+        finding.reference,
+        finding.get_kind_display(),
+        finding.judgment.label,
+        _grade(finding.judgment.grade),
+        finding.get_status_display(),
+        finding.text,
+        finding.n_actions,
+        finding.n_signed_off,
+        finding.n_open,
+        finding.n_overdue,
+        _roll_up(finding),
+    ]
+
+
+def _sheet(book, title, columns, widths):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def actions_xlsx(actions, progress=None, findings=None, cover=None) -> bytes:
+    """The tracker workbook: a cover sheet (``cover``: lines of label and value), the
+    Findings sheet (``findings``, from ``selectors.export_findings``: every finding, with
+    or without actions) and the Actions sheet. ``progress(rows_done)`` is called every
+    ``CHUNK`` action rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Actions")
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    if cover is not None:
+        front = book.create_sheet("About")
+        front.column_dimensions["A"].width = 24
+        front.column_dimensions["B"].width = 80
+        title = WriteOnlyCell(front, value="PEEL improvement tracker: action plan")
+        title.font = Font(bold=True, size=14)
+        front.append([title])
+        for label, value in cover:
+            front.append([_xlsx_cell(front, label), _xlsx_cell(front, value)])
+    if findings is not None:
+        listed = _sheet(
+            book, "Findings", FINDING_COLUMNS, [24, 16, 22, 12, 20, 18, 70, 9, 9, 9, 9, 16]
+        )
+        n = 0
+        for finding in findings.iterator(chunk_size=CHUNK):
+            listed.append([_xlsx_cell(listed, value) for value in finding_row(finding)])
+            n += 1
+        listed.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{n + 1}"
+    sheet = _sheet(book, "Actions", COLUMNS, WIDTHS)
+    book.active = len(book.worksheets) - 1  # the workbook opens on its actions
     count = 0
     for row in _rows(actions):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
@@ -170,8 +245,28 @@ def actions_xlsx(actions, progress=None) -> bytes:
     return buffer.getvalue()
 
 
-def actions_xlsx_response(actions, filename: str) -> HttpResponse:
-    response = HttpResponse(actions_xlsx(actions), content_type=XLSX_TYPE)
+def tracker_cover(force, user, board_filter, today) -> list[tuple[str, str]]:
+    filters = board_filter.described()
+    lines = [
+        ("Force", force.name),
+        ("Produced", f"{today:%d/%m/%Y} by {_person(user)}"),
+        ("Filters", "None: every action of the force" if not filters else "Applied, as below"),
+    ]
+    lines += [(f"  {label}", value) for label, value in filters]
+    lines.append(("Sheets", "Findings: every finding, with or without actions. Actions."))
+    return lines
+
+
+def tracker_parts(user, force, board_filter, today) -> dict:
+    """What a tracker workbook holds besides its actions: the cover and the findings."""
+    return {
+        "findings": selectors.export_findings(board_filter.findings(), today),
+        "cover": tracker_cover(force, user, board_filter, today),
+    }
+
+
+def actions_xlsx_response(actions, filename: str, **parts) -> HttpResponse:
+    response = HttpResponse(actions_xlsx(actions, **parts), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
 

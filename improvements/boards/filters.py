@@ -11,7 +11,7 @@ from functools import partial
 import django_filters
 from django import forms
 
-from inspections.models import Inspection, Judgment
+from inspections.models import Finding, Inspection, Judgment
 
 from ..filters import PersonFilter, people_url, set_people
 from ..models import RAG, Status
@@ -81,6 +81,7 @@ class BoardFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, force, **kwargs):
         super().__init__(data, *args, **kwargs)
+        self.force = force
         inspections = Inspection.objects.filter(force=force).order_by("-published", "programme")
         self.filters["inspection"].queryset = inspections
         self.filters["inspection"].field.label_from_instance = _inspection_label
@@ -100,6 +101,46 @@ class BoardFilter(django_filters.FilterSet):
         if not self.is_bound or not self.form.is_valid():
             return False
         return any(v not in (None, "", [], ()) for v in self.form.cleaned_data.values())
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters applied, in words, for an export's cover sheet."""
+        if not self.applied:
+            return []
+        data, lines = self.form.cleaned_data, []
+        for name, field in self.form.fields.items():
+            value = data.get(name)
+            if value in (None, "", [], ()):
+                continue
+            if name == "owner":
+                text = ", ".join(p.get_full_name() or p.get_username() for p in value[:10])
+            elif name == "inspection":
+                text = _inspection_label(value)
+            elif isinstance(value, list | tuple):
+                choices = dict(field.choices)
+                text = ", ".join(str(choices.get(v, v)) for v in value)
+            elif hasattr(value, "strftime"):
+                text = f"{value:%d/%m/%Y}"
+            else:
+                text = (
+                    str(dict(field.choices).get(value, value))
+                    if hasattr(field, "choices")
+                    else str(value)
+                )
+            lines.append((str(field.label), text))
+        return lines
+
+    def findings(self):
+        """The force's findings the export's Findings sheet lists: those of the
+        inspection and question filtered on, with or without actions."""
+        findings = Finding.objects.filter(inspection__force=self.force)
+        if not self.applied:
+            return findings
+        data = self.form.cleaned_data
+        if data.get("inspection"):
+            findings = findings.filter(inspection=data["inspection"])
+        if data.get("question") not in (None, ""):
+            findings = findings.filter(judgment__number=data["question"])
+        return findings
 
 
 def _inspection_label(inspection: Inspection) -> str:

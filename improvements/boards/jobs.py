@@ -102,7 +102,8 @@ def _content(job: ExportJob) -> bytes:
     def progress(done: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done=done)
 
-    content = exports.actions_xlsx(rows, progress=progress)
+    parts = exports.tracker_parts(user, job.force, board_filter, today)
+    content = exports.actions_xlsx(rows, progress=progress, **parts)
     job.done = job.total
     return content
 

@@ -610,6 +610,22 @@ def reviews_due_soon(user, today: date, days: int = REVIEW_SOON_DAYS):
 # --- Export and evidence pack ----------------------------------------------------------------
 
 
+def export_findings(findings, today: date):
+    """The Findings sheet's rows: every finding (with or without actions) in report
+    order, with its question, grade and its actions' roll-up. One query."""
+    live = ~Q(actions__status__in=INACTIVE_STATUSES)
+    return (
+        findings.select_related("inspection", "judgment")
+        .annotate(
+            n_actions=Count("actions", filter=live),
+            n_signed_off=Count("actions", filter=Q(actions__status=Status.SIGNED_OFF)),
+            n_open=Count("actions", filter=live_q("actions__")),
+            n_overdue=Count("actions", filter=overdue_q(today, "actions__")),
+        )
+        .order_by("inspection__published", "inspection_id", "judgment__number", "position", "pk")
+    )
+
+
 def export_actions(actions):
     """The action tracker's rows, with the latest progress update by a subquery."""
     latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk")

@@ -335,11 +335,13 @@ def national_board(request):
 def _export_start(request):
     access = selectors.board_access(request.user, request.GET.get("force"))
     if access.force is None:
-        return access, None, ""
+        return access, None, "", None
     today = timezone.localdate()
     board_filter = _board_filter(request, access, today)
     filename = f"peel-actions-{access.force.slug}-{today:%Y-%m-%d}"
-    return access, selectors.export_actions(board_filter.qs), filename
+    if board_filter.applied:
+        filename += "-filtered"
+    return access, selectors.export_actions(board_filter.qs), filename, board_filter
 
 
 def _export_elsewhere(access):
@@ -350,7 +352,7 @@ def _export_elsewhere(access):
 @require_GET
 def export_csv(request):
     """The tracker as CSV, streamed as it is read: any size, within the request."""
-    access, rows, filename = _export_start(request)
+    access, rows, filename, _filter = _export_start(request)
     if rows is None:
         return _export_elsewhere(access)
     return exports.actions_csv_response(rows, filename)
@@ -361,12 +363,14 @@ def export_csv(request):
 def export_xlsx(request):
     """The tracker workbook: built in the request up to ``XLSX_IN_REQUEST_ROWS`` rows,
     above that by a Celery task while the user watches its page."""
-    access, rows, filename = _export_start(request)
+    access, rows, filename, board_filter = _export_start(request)
     if rows is None:
         return _export_elsewhere(access)
     total = rows.order_by().count()
     if total <= exports.XLSX_IN_REQUEST_ROWS:
-        return exports.actions_xlsx_response(rows, filename)
+        today = timezone.localdate()
+        parts = exports.tracker_parts(request.user, access.force, board_filter, today)
+        return exports.actions_xlsx_response(rows, filename, **parts)
     query = request.GET.copy()
     query.pop("force", None)
     job = jobs.start_tracker(request.user, access.force, query.urlencode(), total, filename)
