@@ -308,3 +308,33 @@ class PlanRowForm(forms.Form):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, message)
         return data
+
+
+class BulkChangeForm(forms.Form):
+    """Change many actions at once: a new owner, a new lead, a new due date (with a
+    reason), or any of them."""
+
+    action = forms.Field(required=False, widget=forms.MultipleHiddenInput)  # the chosen ids
+    owner = OnePersonField(label="New owner", required=False)
+    lead = OnePersonField(label="New lead", required=False)
+    due_date = forms.DateField(label="New due date", required=False, widget=DATE_WIDGET)
+    reason = forms.CharField(label="Reason", required=False, max_length=500)
+
+    def __init__(self, *args, directory, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("owner", "lead"):
+            self.fields[name].directory = directory
+
+    def clean_action(self):
+        # The ids are checked against what the user manages when the actions are read.
+        return [int(v) for v in self.cleaned_data.get("action") or [] if str(v).isdigit()]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("action"):
+            self.add_error("action", "Choose at least one action")
+        if not any(data.get(name) for name in ("owner", "lead", "due_date")) and not self.errors:
+            self.add_error("owner", "Give a new owner, a new lead or a new due date")
+        if data.get("due_date") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason for moving the due date")
+        return data

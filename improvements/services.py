@@ -436,6 +436,40 @@ def action_reassign(
     return action
 
 
+@dataclass
+class BulkResult:
+    changed: list
+    skipped: list  # (action, why)
+
+
+def actions_bulk_change(
+    *, actions, by, owner=None, lead=None, due_date=None, reason: str = ""
+) -> BulkResult:
+    """Reassign the owner or lead, or move the due date, of many actions (someone leaves,
+    a programme slips): each through ``action_reassign``, so each checks its own rules
+    and writes its own history and log entry. A closed action, or one the user does not
+    manage, is skipped and reported; the others change."""
+    result = BulkResult([], [])
+    for action in actions:
+        try:
+            with transaction.atomic():
+                action_reassign(
+                    action=action,
+                    by=by,
+                    owner=owner or action.owner,
+                    lead=lead if lead is not None else action.lead,
+                    due_date=due_date or action.due_date,
+                    reason=reason,
+                )
+        except MoveRefused as exc:
+            result.skipped.append((action, str(exc)))
+        except ValidationError as exc:
+            result.skipped.append((action, "; ".join(exc.messages)))
+        else:
+            result.changed.append(action)
+    return result
+
+
 @transaction.atomic
 def finding_submit_evidence(*, finding, by):
     """The force tells the inspectorate a finding is answered: all actions signed off.

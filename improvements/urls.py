@@ -6,6 +6,7 @@ app_name = "improvements"
 
 urlpatterns = [
     path("actions/", views.action_list, name="action-list"),
+    path("actions/bulk/", views.action_bulk, name="action-bulk"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
     path("actions/<int:pk>/decide/", views.action_decide, name="action-decide"),

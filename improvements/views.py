@@ -34,12 +34,13 @@ from .filters import (
 from .forms import (
     ActionCreateForm,
     AssignForm,
+    BulkChangeForm,
     DecisionForm,
     PlanRowForm,
     ProgressForm,
     ReminderPreferenceForm,
 )
-from .models import ReminderPreference
+from .models import Action, ReminderPreference
 from .response import DOCX_TYPE, response_docx, response_filename
 from .workflow import MoveRefused, user_is_participant, user_may_manage
 
@@ -75,15 +76,23 @@ def _call_service(form, call) -> bool:
 # --- My actions -------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def action_list(request):
+def _action_list(request, bulk_form=None, status=200):
     can_see_all = user_is_any_manager(request.user) or user_is_inspector(request.user)
     show_all = can_see_all and request.GET.get("scope") == "all"
     actions = selectors.action_list_for_user(request.user, mine_only=not show_all)
     action_filter = ActionFilter(request.GET or None, queryset=actions, user=request.user)
     filtered = action_filter.qs if action_filter.is_bound and action_filter.is_valid() else actions
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_bulk = show_all and user_is_any_manager(request.user)
+    if can_bulk and bulk_form is None:
+        bulk_form = BulkChangeForm(directory=None)
+    bulk_errors = []
+    if bulk_form is not None and bulk_form.is_bound:
+        bulk_errors = [
+            (bulk_form[name].auto_id if name != "__all__" else "bulk", message)
+            for name, messages_ in bulk_form.errors.items()
+            for message in messages_
+        ]
     return render(
         request,
         "improvements/action_list.html",
@@ -93,8 +102,61 @@ def action_list(request):
             "filter": action_filter,
             "show_all": show_all,
             "can_see_all": can_see_all,
+            "can_bulk": can_bulk,
+            "bulk": bulk_form,
+            "bulk_errors": bulk_errors,
+            "chosen": set(bulk_form.data.getlist("action")) if bulk_errors else set(),
+            "people_url": people_url(),
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def action_list(request):
+    return _action_list(request)
+
+
+@login_required
+@require_POST
+def action_bulk(request):
+    """Change the chosen actions at once (the all-actions list's form), each through the
+    services; closed ones and others' are skipped and named. The list's query string
+    comes back in ``?`` so the user returns to the same page and filters."""
+    if not user_is_any_manager(request.user):
+        raise PermissionDenied("Bulk changes are for managers.")
+    form = BulkChangeForm(request.POST, directory=PeopleDirectory(users_visible_to(request.user)))
+    if not form.is_valid():
+        return _action_list(request, form, status=400)
+    data = form.cleaned_data
+    chosen = list(
+        Action.objects.managed_by(request.user)
+        .filter(pk__in=data["action"])
+        .select_related("finding", "owner", "lead")
+        .order_by("pk")
+    )
+    result = services.actions_bulk_change(
+        actions=chosen,
+        by=request.user,
+        owner=data["owner"],
+        lead=data["lead"],
+        due_date=data["due_date"],
+        reason=data["reason"],
+    )
+    unknown = len(set(data["action"])) - len(chosen)
+    messages.success(
+        request, f"{len(result.changed)} action{'s' if len(result.changed) != 1 else ''} changed."
+    )
+    for action, why in result.skipped:
+        messages.error(request, f"{action.reference} “{action.title}” was not changed: {why}")
+    if unknown:
+        messages.error(
+            request,
+            f"{unknown} chosen action{'s are' if unknown != 1 else ' is'} not yours to manage.",
+        )
+    query = request.GET.urlencode()
+    return redirect(reverse("improvements:action-list") + (f"?{query}" if query else "?scope=all"))
 
 
 # --- One action -------------------------------------------------------------------------

@@ -294,6 +294,11 @@ PAGES = {
     # --- actions ---
     # "mine" (the default) and "all" (?scope=all: managers' and inspectors' whole view).
     "improvements:action-list": logged_in({"mine": 200, "all": 200}),
+    # Bulk changes: managers only; an empty choice is a 400 that changes nothing.
+    "improvements:action-bulk": {
+        "GET": POST_ONLY,
+        "POST": logged_in(403, manager=400, beta_manager=400, force_admin=400),
+    },
     "improvements:action-detail": force_object_page(200),
     "improvements:action-update": {"GET": POST_ONLY, "POST": action_write(400, 403)},
     "improvements:action-decide": {"GET": POST_ONLY, "POST": manager_write(400, 403)},

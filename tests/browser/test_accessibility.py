@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from improvements.models import Action
 from inspections.models import Finding, Inspection
+from tests.factories import FindingFactory
 
 from .conftest import (
     AWAITING_SIGN_OFF,
@@ -125,3 +126,19 @@ def test_manager_pages(page):
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a title for the action")
     assert_accessible(page)
     screenshot(page, "add-action-error.png")
+
+    # Plan the response: every finding in one page; a row begun but not finished.
+    FindingFactory(
+        inspection=inspection, judgment=finding.judgment, reference="Q1-AFI-9", position=9
+    )
+    page.goto(f"/inspections/{inspection.pk}/plan/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan the response")
+    assert_accessible(page)
+    title = page.locator("input[name$='-title']")
+    expect(title).to_have_count(1)
+    title.fill("Review the triage of calls")
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the owner")
+    expect(title).to_have_value("Review the triage of calls")
+    assert_accessible(page)
+    screenshot(page, "plan-error.png")
