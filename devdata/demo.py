@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from improvements.boards.tasks import snapshots_backfill, snapshots_record
 from improvements.models import Action, Evidence, Status
-from improvements.services import action_change_status, action_create, progress_update_add
+from improvements.services import (
+    action_change_status,
+    action_create,
+    action_sign_off,
+    progress_update_add,
+)
 from inspections.canonical import inspection_save_canonical
 from inspections.models import Finding, FollowUpReview, Force, Inspection, Membership
 
@@ -42,7 +47,7 @@ USERS = [
     ("outsider", "Owen", "Price", OTHER_FORCE, Membership.Role.STAFF),
     ("northmoor.lead", "Nadia", "Shah", OTHER_FORCE, Membership.Role.MANAGER),
 ]
-PRINTED_LOGINS = ["inspector", "manager", "officer", "outsider"]
+PRINTED_LOGINS = ["inspector", "manager", "officer", "outsider", "northmoor.lead"]
 
 
 @dataclass
@@ -161,7 +166,12 @@ OTHER_INSPECTION = {
             "deadline": "within six months",
         },
     ],
-    "follow_up_reviews": [],
+    "follow_up_reviews": [
+        {
+            "questions": [2],
+            "note": "The inspectorate revisits the cause of concern about supervision.",
+        }
+    ],
 }
 
 
@@ -239,21 +249,81 @@ class DemoLoader:
         return inspection
 
     def _other_force(self):
+        """Northmoor (fictional): a cause of concern with its recommendation, published
+        six weeks ago (so the PCC's response is due soon), and a follow-up review of the
+        concern's question, half ready."""
         result = inspection_save_canonical(
-            OTHER_INSPECTION, title="PEEL 2023–2025 – Northmoor Police (fictional demo force)"
+            OTHER_INSPECTION,
+            title="PEEL 2023–2025 – Northmoor Police (fictional demo force)",
+            published=self.today - timedelta(days=42),
         )
-        return result.inspection
+        inspection = result.inspection
+        review = inspection.follow_up_reviews.first()
+        if review is not None and review.evidence_due is None:
+            review.title = "Revisit of the cause of concern (Q2)"
+            review.evidence_due = self.today + timedelta(days=28)
+            review.review_date = self.today + timedelta(days=49)
+            review.status = FollowUpReview.Status.SCHEDULED
+            review.save()
+        return inspection
 
     def _other_force_action(self, inspection):
+        lead, staff = self.users["northmoor.lead"], self.users["outsider"]
         finding = inspection.findings.get(reference="Q1-AFI-1")
         if not Action.objects.filter(finding=finding).exists():
             action_create(
                 finding=finding,
                 title="Recruit call handlers for the non-emergency line",
-                owner=self.users["outsider"],
+                owner=staff,
                 due_date=self.today + timedelta(days=30),
-                by=self.users["northmoor.lead"],
+                by=lead,
             )
+        concern = inspection.findings.get(kind=Finding.Kind.CAUSE_OF_CONCERN)
+        if not Action.objects.filter(finding=concern).exists():
+            action = action_create(
+                finding=concern,
+                title="Appoint a detective inspector to lead investigation standards",
+                owner=staff,
+                lead=lead,
+                due_date=self.today + timedelta(days=20),
+                by=lead,
+            )
+            progress_update_add(
+                action=action,
+                by=staff,
+                text="Post advertised; interviews next week.",
+                to_status=Status.IN_PROGRESS,
+                at=_at(6),
+            )
+        recommendation = inspection.findings.get(kind=Finding.Kind.RECOMMENDATION)
+        if not Action.objects.filter(finding=recommendation).exists():
+            action = action_create(
+                finding=recommendation,
+                title="Monthly supervisor reviews of every open investigation",
+                owner=staff,
+                lead=lead,
+                due_date=self.today + timedelta(days=10),
+                by=lead,
+            )
+            progress_update_add(
+                action=action,
+                by=staff,
+                text="Supervisors briefed; the first cycle of reviews has started.",
+                to_status=Status.IN_PROGRESS,
+                at=_at(30),
+            )
+            action.refresh_from_db()
+            progress_update_add(
+                action=action,
+                by=staff,
+                text="Reviews running since last month; the audit of the first cycle is attached.",
+                to_status=Status.COMPLETED,
+                evidence_link="https://intranet.northmoor.example/audit/supervision",
+                evidence_description="First-cycle audit of supervisor reviews",
+                at=_at(4),
+            )
+            action.refresh_from_db()
+            action_sign_off(action=action, by=lead, note="Audit seen: reviews happen.", at=_at(2))
 
     def _memberships(self):
         for username, _first, _last, force_name, role in USERS:

@@ -103,3 +103,17 @@ def test_inspection_json_of_the_demo_equals_the_expected_json():
 def test_inspection_json_fails_clearly_when_nothing_matches():
     with pytest.raises(CommandError, match="No inspection found"):
         call_command("inspection_json", "--force", "nowhere", stdout=StringIO())
+
+
+def test_the_second_force_shows_a_review_with_findings_in_scope(client):
+    out = StringIO()
+    call_command("load_demo", "--password", "demo-pw-123", stdout=out)
+    assert "northmoor.lead" in out.getvalue()
+    client.login(username="northmoor.lead", password="demo-pw-123")
+    board = client.get("/board/")
+    assert board.status_code == 200
+    text = board.content.decode()
+    # The cause of concern and its recommendation are in scope; the recommendation's
+    # action is signed off with evidence, the concern's still in progress.
+    assert re.search(r'id="figure-readiness">1 of 2<', text)
+    assert "PCC response due" in text

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             "manager": "Staffordshire Police manager",
             "officer": "Staffordshire Police staff, owns actions",
             "outsider": "Northmoor Police staff (another force)",
+            "northmoor.lead": "Northmoor Police manager: a cause of concern, a review",
         }
         for username in PRINTED_LOGINS:
-            self.stdout.write(f"  {username:<10} {passwords[username]:<16} {roles[username]}")
+            self.stdout.write(f"  {username:<14} {passwords[username]:<16} {roles[username]}")
