@@ -554,13 +554,13 @@ PINNED_QUERIES = {
     "board cached": 12,
     "board filtered": 21,
     "board page 2": 12,
-    "csv": 6,
-    "xlsx": 8,
+    "csv": 7,
+    "xlsx": 9,
 }
 PINNED_QUERIES_INSPECTOR = {
     **PINNED_QUERIES,
-    "csv": 5,
-    "xlsx": 7,
+    "csv": 6,
+    "xlsx": 8,
     "national": 11,
     "national cached": 4,
 }

@@ -27,6 +27,7 @@ from .history import writing_history
 
 CSV_URL = "/board/export.csv"
 XLSX_URL = "/board/export.xlsx"
+C = {name: index for index, name in enumerate(COLUMNS)}  # a column's index by its header
 
 
 @pytest.fixture
@@ -107,6 +108,18 @@ def test_csv_has_the_columns_and_the_forces_actions_only(client, manager, alpha,
     assert row["Latest update"] == "'=1+2"
     local = timezone.localtime(tracker["latest"].created_at)
     assert row["Latest update date"] == local.strftime("%Y-%m-%d %H:%M")
+    # The columns committees asked for.
+    action = tracker["action"]
+    assert row["Finding kind"] == "Area for improvement"
+    assert row["Inspectorate status"] == "Open"
+    assert row["Priority"] == "Medium"
+    assert row["Original due date"] == row["Due date"] and row["Times re-dated"] == "0"
+    assert row["Created"] == timezone.localtime(action.created_at).date().isoformat()
+    assert row["Link"].endswith(f"/actions/{action.pk}/")
+    done = next(r for r in rows if r["Reference"].endswith(f"/A{tracker['done'].pk}"))
+    assert done["Signed off by"] == tracker["done"].signed_off_by.get_full_name()
+    assert done["Completed by"] == tracker["done"].completed_by.get_full_name()
+    assert done["Evidence items"] == "1"
 
 
 def test_csv_writes_formula_looking_cells_as_text(client, manager, tracker):
@@ -132,9 +145,9 @@ def test_xlsx_opens_and_carries_the_columns(client, manager, alpha, tracker):
     assert len(rows) == Action.objects.filter(finding__inspection__force=alpha).count()
     by_reference = {row[2].value: row for row in rows}
     row = by_reference[f"Q1-AFI-1/A{tracker['action'].pk}"]
-    assert isinstance(row[9].value, datetime)  # a real date, not text
-    assert row[9].value.date() == tracker["action"].due_date
-    assert isinstance(row[13].value, datetime)
+    assert isinstance(row[C["Due date"]].value, datetime)  # a real date, not text
+    assert row[C["Due date"]].value.date() == tracker["action"].due_date
+    assert isinstance(row[C["Latest update date"]].value, datetime)
     assert sheet.freeze_panes == "A2"
 
 
@@ -142,27 +155,48 @@ def test_a_formula_looking_update_is_text_in_the_xlsx(client, manager, tracker):
     client.force_login(manager)
     _sheet, rows = _xlsx(client.get(XLSX_URL))
     by_reference = {row[2].value: row for row in rows}
-    update = by_reference[f"Q1-AFI-1/A{tracker['action'].pk}"][12]
+    update = by_reference[f"Q1-AFI-1/A{tracker['action'].pk}"][C["Latest update"]]
     assert update.value == "=1+2"
     assert update.data_type == "s"  # a formula would be "f"
     assert update.quotePrefix
-    title = by_reference[f"Q1-AFI-1/A{tracker['done'].pk}"][6]
+    title = by_reference[f"Q1-AFI-1/A{tracker['done'].pk}"][C["Action"]]
     assert (title.value, title.data_type, title.quotePrefix) == ("@SUM(A1:A2) dashboard", "s", True)
-    plain = by_reference[f"Q1-AFI-1/A{tracker['blocked'].pk}"][6]
+    plain = by_reference[f"Q1-AFI-1/A{tracker['blocked'].pk}"][C["Action"]]
     assert not plain.quotePrefix
+
+
+def test_a_redated_action_shows_its_first_due_date_and_how_often(client, manager, action):
+    from improvements import services
+
+    first = action.due_date
+    for days in (10, 20):
+        action.refresh_from_db()
+        services.action_reassign(
+            action=action,
+            by=manager,
+            owner=action.owner,
+            lead=action.lead,
+            due_date=first + timedelta(days=days),
+            reason="Programme slipped",
+        )
+    client.force_login(manager)
+    row = _csv(client.get(CSV_URL))[0]
+    assert row["Original due date"] == first.isoformat()
+    assert row["Due date"] == (first + timedelta(days=20)).isoformat()
+    assert row["Times re-dated"] == "2"
 
 
 def test_xlsx_drops_control_characters_that_xml_forbids(client, manager, action):
     ProgressUpdateFactory(action=action, text="Pasted\x0b from Word\x07")
     client.force_login(manager)
     _sheet, rows = _xlsx(client.get(XLSX_URL))
-    assert rows[0][12].value == "Pasted from Word"
+    assert rows[0][C["Latest update"]].value == "Pasted from Word"
 
 
 def test_xlsx_for_an_inspector_follows_the_force_asked_for(client, inspector, beta, tracker):
     client.force_login(inspector)
     _sheet, rows = _xlsx(client.get(XLSX_URL, {"force": beta.slug}))
-    assert [row[6].value for row in rows] == ["Beta's action"]
+    assert [row[C["Action"]].value for row in rows] == ["Beta's action"]
     response = client.get(XLSX_URL)
     assert response.status_code == 302  # inspectors name a force
 
@@ -322,6 +356,6 @@ def test_a_filtered_workbook_says_so(client, manager, tracker):
     about = dict(book["About"].iter_rows(min_row=2, values_only=True))
     assert about["Filters"] == "Applied, as below"
     assert about["  Status"] == "Blocked"
-    assert [row[6] for row in book["Actions"].iter_rows(min_row=2, values_only=True)] == [
+    assert [row[C["Action"]] for row in book["Actions"].iter_rows(min_row=2, values_only=True)] == [
         "Blocked work"
     ]

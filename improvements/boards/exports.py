@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -30,20 +31,61 @@ COLUMNS = [
     "Force",
     "Inspection",
     "Reference",
+    "Finding kind",
     "Finding",
     "Question",
     "Grade",
+    "Inspectorate status",
     "Action",
+    "Priority",
     "Owner",
     "Lead",
+    "Contributors",
+    "Created",
+    "Original due date",
     "Due date",
+    "Times re-dated",
     "Status",
     "RAG",
+    "Completed on",
+    "Completed by",
+    "Signed off on",
+    "Signed off by",
+    "Evidence items",
     "Latest update",
     "Latest update date",
+    "Link",
 ]
 # Column widths for the XLSX, in characters.
-WIDTHS = [20, 22, 16, 60, 12, 20, 50, 20, 20, 12, 16, 10, 60, 18]
+WIDTHS = [
+    20,
+    22,
+    16,
+    18,
+    60,
+    12,
+    20,
+    18,
+    50,
+    9,
+    20,
+    20,
+    24,
+    12,
+    12,
+    12,
+    8,
+    14,
+    10,
+    12,
+    20,
+    12,
+    20,
+    9,
+    60,
+    18,
+    40,
+]
 CHUNK = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,26 +100,42 @@ def _grade(value: str) -> str:
     return Grade(value).label if value else "Not graded"
 
 
+def _local(moment):
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
 def export_row(action: Action) -> list:
     """One action as the tracker's cells (plain values: the writers make them safe)."""
     finding = action.finding
     inspection = finding.inspection
-    updated = action.latest_update_at
     return [
         inspection.force.name,
         " – ".join(p for p in (inspection.programme, inspection.pillar) if p),
         f"{finding.reference}/A{action.pk}",
+        finding.get_kind_display(),
         finding.text,
         finding.judgment.label,
         _grade(finding.judgment.grade),
+        finding.get_status_display(),
         action.title,
+        action.get_priority_display(),
         _person(action.owner),
         _person(action.lead),
+        ", ".join(_person(p) for p in action.contributors.all()),
+        timezone.localtime(action.created_at).date(),
+        action.first_due_date or action.due_date,
         action.due_date,
+        max(0, (action.due_dates or 1) - 1),
         action.get_status_display(),
         action.get_rag_display(),
+        _local(action.completed_at),
+        _person(action.completed_by),
+        _local(action.signed_off_at),
+        _person(action.signed_off_by),
+        action.evidence_items or 0,
         action.latest_update_text or "",
-        timezone.localtime(updated).replace(tzinfo=None) if updated else None,
+        _local(action.latest_update_at),
+        f"{settings.SITE_URL}{action.get_absolute_url()}",
     ]
 
 
