@@ -29,18 +29,25 @@ def person_label(user) -> str:
     return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
+_ID = re.compile(r"[0-9]{1,18}")
+
+
 def people_matching(people, text: str):
-    """People among ``people`` that ``text`` names: a pk (a link from another page), an
-    exact username ("Name (username)" as suggested), or else every person whose name or
-    username contains it."""
+    """People among ``people`` that ``text`` names: an exact username (collar numbers
+    are usernames too), else a pk (a link from another page), else the username in
+    "Name (username)" as suggested, else every person whose name or username contains
+    it. ``PeopleDirectory.matching`` applies the same rules in Python."""
     text = text.strip()
-    if text.isdigit():
+    exact = people.filter(username__iexact=text)
+    if exact.exists():
+        return exact
+    if _ID.fullmatch(text):
         return people.filter(pk=int(text))
     bracketed = _USERNAME_IN_BRACKETS.search(text)
     if bracketed:
-        exact = people.filter(username__iexact=bracketed.group(1).strip())
-        if exact.exists():
-            return exact
+        named = people.filter(username__iexact=bracketed.group(1).strip())
+        if named.exists():
+            return named
     full_name = Concat("first_name", Value(" "), "last_name")
     return people.alias(full_name=full_name).filter(
         Q(full_name__icontains=text) | Q(username__icontains=text)
@@ -63,14 +70,17 @@ class PeopleDirectory:
     def matching(self, text: str) -> list:
         text = text.strip()
         people = self._all()
-        if text.isdigit():
+        exact = [p for p in people if p.username.lower() == text.lower()]
+        if exact:
+            return exact
+        if _ID.fullmatch(text):
             return [p for p in people if p.pk == int(text)]
         bracketed = _USERNAME_IN_BRACKETS.search(text)
         if bracketed:
             wanted = bracketed.group(1).strip().lower()
-            exact = [p for p in people if p.username.lower() == wanted]
-            if exact:
-                return exact
+            named = [p for p in people if p.username.lower() == wanted]
+            if named:
+                return named
         needle = text.lower()
         return [
             p

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
@@ -327,7 +329,8 @@ class BulkChangeForm(forms.Form):
 
     def clean_action(self):
         # The ids are checked against what the user manages when the actions are read.
-        return [int(v) for v in self.cleaned_data.get("action") or [] if str(v).isdigit()]
+        chosen = self.cleaned_data.get("action") or []
+        return [int(v) for v in chosen if re.fullmatch(r"[0-9]{1,18}", str(v))]
 
     def clean(self):
         data = super().clean()

@@ -110,12 +110,13 @@ def _log(action: Action, by, text: str, now, status: str | None = None) -> Progr
     )
 
 
-NOT_A_MEMBER = "Choose someone who is a member of the force"
+NOT_A_MEMBER = "Choose someone who is an active member of the force"
 RELATED = ["finding", "force", "owner", "lead"]
 
 
 def _require_member(force_id: int, user, field: str) -> None:
-    if user is not None and not Membership.objects.filter(force_id=force_id, user=user).exists():
+    active = Membership.objects.filter(force_id=force_id, user=user, user__is_active=True)
+    if user is not None and not active.exists():
         raise ValidationError({field: NOT_A_MEMBER})
 
 
@@ -163,9 +164,9 @@ def actions_create(*, new: list[NewAction], by) -> list[Action]:
         if person is not None
     }
     members = set(
-        Membership.objects.filter(force_id=force_id, user_id__in=named).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.filter(
+            force_id=force_id, user_id__in=named, user__is_active=True
+        ).values_list("user_id", flat=True)
     )
     errors: dict[int, dict[str, list[str]]] = {}
     actions = []
@@ -463,6 +464,8 @@ def actions_bulk_change(
                 )
         except MoveRefused as exc:
             result.skipped.append((action, str(exc)))
+        except StaleAction:
+            result.skipped.append((action, "someone else changed it meanwhile; try again"))
         except ValidationError as exc:
             result.skipped.append((action, "; ".join(exc.messages)))
         else:

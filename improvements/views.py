@@ -126,7 +126,8 @@ def action_bulk(request):
     comes back in ``?`` so the user returns to the same page and filters."""
     if not user_is_any_manager(request.user):
         raise PermissionDenied("Bulk changes are for managers.")
-    form = BulkChangeForm(request.POST, directory=PeopleDirectory(users_visible_to(request.user)))
+    people = users_visible_to(request.user).filter(is_active=True)
+    form = BulkChangeForm(request.POST, directory=PeopleDirectory(people))
     if not form.is_valid():
         return _action_list(request, form, status=400)
     data = form.cleaned_data

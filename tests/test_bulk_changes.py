@@ -99,3 +99,17 @@ def test_another_forces_actions_are_not_changed(client, manager, leaver_work, be
         "1 chosen action is not yours to manage."
         in client.get(response["Location"]).content.decode()
     )
+
+
+def test_a_deactivated_person_is_not_given_actions(client, manager, leaver_work, alpha):
+    _newcomer, open_ones, _closed = leaver_work
+    gone = UserFactory(username="gone", is_active=False)
+    MembershipFactory(user=gone, force=alpha)
+    client.force_login(manager)
+    response = client.post(BULK, {"action": [open_ones[0].pk], "owner": "gone"})
+    assert response.status_code == 400
+    assert "No one here is called “gone”." in response.content.decode()
+    open_ones[0].refresh_from_db()
+    assert open_ones[0].owner != gone
+    bad_ids = client.post(BULK, {"action": ["²", "99999999999999999999999"], "owner": "newbie"})
+    assert bad_ids.status_code == 400

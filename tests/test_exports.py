@@ -359,3 +359,14 @@ def test_a_filtered_workbook_says_so(client, manager, tracker):
     assert [row[C["Action"]] for row in book["Actions"].iter_rows(min_row=2, values_only=True)] == [
         "Blocked work"
     ]
+
+
+def test_a_download_is_refused_once_the_force_is_lost(client, manager, review, alpha):
+    job = jobs.start_pack(manager, review)
+    assert jobs.build(job.pk) == ExportJob.State.READY
+    client.force_login(manager)
+    download = reverse("boards:export-download", args=[job.pk])
+    assert client.get(download).status_code == 200
+    Membership.objects.filter(user=manager, force=alpha).delete()
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("boards:export-status", args=[job.pk])).status_code == 404

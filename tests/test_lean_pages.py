@@ -175,3 +175,17 @@ def test_the_cached_board_follows_the_day(client, manager, owner, alpha_finding,
     assert client.get(BOARD).context["counts"]["overdue"] == 0
     time_machine.move_to(timezone.now() + timedelta(days=1), tick=False)
     assert client.get(BOARD).context["counts"]["overdue"] == 1
+
+
+def test_a_username_of_digits_is_a_username_and_odd_digits_are_an_error(client, manager, alpha):
+    collar = UserFactory(username="4711", first_name="Kim", last_name="Collar")
+    MembershipFactory(user=collar, force=alpha)
+    client.force_login(manager)
+    results = client.get(PEOPLE, {"q": "4711"}).json()["results"]
+    assert [r["value"] for r in results] == ["Kim Collar (4711)"]
+    for odd in ("²", "²²", "99999999999999999999999"):
+        response = client.get(BOARD, {"owner": odd})
+        assert response.status_code == 200
+        assert "No one here is called" in response.content.decode()
+        assert client.get(PEOPLE, {"q": odd}).status_code == 200
+        assert client.get("/actions/", {"scope": "all", "owner": odd}).status_code == 200

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from improvements import services
@@ -124,3 +124,39 @@ def test_the_tally_command_names_a_drift_and_rebuilds(alpha_finding):
         call_command("tally", stdout=StringIO())
     call_command("tally", rebuild=True, stdout=StringIO())
     assert_tally_is_a_recount()
+
+
+def test_a_finding_deleted_before_its_actions_takes_its_counts(alpha_finding):
+    ActionFactory.create_batch(2, finding=alpha_finding)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Foreign keys are checked at commit, so raw SQL may delete the finding first.
+        cursor.execute("DELETE FROM inspections_finding WHERE id = %s", [alpha_finding.pk])
+        cursor.execute("DELETE FROM improvements_action WHERE finding_id = %s", [alpha_finding.pk])
+    assert_tally_is_a_recount()
+    assert sum(n for *_, n in tally_rows()) == 0
+
+
+def test_an_action_never_changes_finding_in_the_database(alpha_finding):
+    action = ActionFactory(finding=alpha_finding)
+    other = FindingFactory(inspection=alpha_finding.inspection, judgment=alpha_finding.judgment)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(finding=other)
+    assert_tally_is_a_recount()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="maintenance mode and TRUNCATE")
+def test_a_finding_change_in_maintenance_and_a_truncate_keep_the_tally(alpha_finding):
+    action = ActionFactory(finding=alpha_finding)
+    other_judgment = JudgmentFactory(inspection=alpha_finding.inspection, number=6)
+    other = FindingFactory(inspection=alpha_finding.inspection, judgment=other_judgment)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL peel.maintenance = 'on'")
+        cursor.execute(
+            "UPDATE improvements_action SET finding_id = %s WHERE id = %s", [other.pk, action.pk]
+        )
+    assert_tally_is_a_recount()
+    assert ActionTally.objects.get(judgment=other_judgment, status=Status.NOT_STARTED).n == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before TRUNCATE
+        cursor.execute("TRUNCATE improvements_action CASCADE")
+    assert tally_rows() == tally_recount() == []

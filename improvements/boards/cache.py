@@ -116,14 +116,28 @@ def _membership_changed(sender, instance, **kwargs):
     bump(instance.force_id)
 
 
-def _person_changed(sender, instance, **kwargs):
+def _force_changed(sender, instance, **kwargs):
+    bump(instance.pk)
+
+
+def _person_changed(sender, instance, update_fields=None, **kwargs):
     from inspections.models import Membership
+
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return  # a login changes nothing a board shows
 
     bump(*Membership.objects.filter(user_id=instance.pk).values_list("force_id", flat=True))
 
 
 def connect() -> None:
-    from inspections.models import Finding, FollowUpReview, Inspection, Judgment, Membership
+    from inspections.models import (
+        Finding,
+        FollowUpReview,
+        Force,
+        Inspection,
+        Judgment,
+        Membership,
+    )
 
     from ..models import Action, Evidence
 
@@ -133,6 +147,7 @@ def connect() -> None:
         (Judgment, _inspection_part_changed),
         (Inspection, _inspection_changed),
         (Membership, _membership_changed),
+        (Force, _force_changed),
         (Evidence, _evidence_changed),
         (FollowUpReview, _inspection_part_changed),
         (get_user_model(), _person_changed),

@@ -56,11 +56,26 @@ def start_pack(user, review) -> ExportJob:
 
 
 def job_for_user_or_404(user, pk) -> ExportJob:
-    """The user's own job, unexpired; anyone else's, or an expired one, is a 404."""
-    job = ExportJob.objects.filter(pk=pk, user=user).select_related("force").first()
-    if job is None or job.expired:
+    """The user's own job, unexpired, of a board or review they can still see: anyone
+    else's, an expired one, or one whose force the user has since lost is a 404."""
+    job = (
+        ExportJob.objects.filter(pk=pk, user=user)
+        .select_related("force", "review__inspection")
+        .first()
+    )
+    if job is None or job.expired or not _may_still_see(user, job):
         raise Http404("No such download, or it has expired.")
     return job
+
+
+def _may_still_see(user, job: ExportJob) -> bool:
+    if job.kind == ExportJob.Kind.EVIDENCE_PACK:
+        return job.review is not None and selectors.user_can_see_review_pack(user, job.review)
+    try:
+        selectors.board_access(user, job.force.slug)
+    except (PermissionDenied, Http404):
+        return False
+    return True
 
 
 def build(job_id) -> str:
