@@ -370,3 +370,13 @@ def test_a_download_is_refused_once_the_force_is_lost(client, manager, review, a
     Membership.objects.filter(user=manager, force=alpha).delete()
     assert client.get(download).status_code == 404
     assert client.get(reverse("boards:export-status", args=[job.pk])).status_code == 404
+
+
+def test_asking_again_while_a_file_is_being_built_joins_it(client, manager, review):
+    client.force_login(manager)
+    url = f"/board/reviews/{review.pk}/pack.pdf"
+    first = client.get(url)["Location"]
+    assert client.get(url)["Location"] == first  # a reload, a prefetch
+    assert ExportJob.objects.count() == 1
+    jobs.build(first.rstrip("/").split("/")[-1])
+    assert client.get(url)["Location"] != first  # once built, a new request is a new file

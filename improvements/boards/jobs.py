@@ -32,7 +32,19 @@ def _queue(job: ExportJob) -> ExportJob:
     return job
 
 
+WAITING = (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
+
+
+def _waiting(**same) -> ExportJob | None:
+    """The same request already queued or being built: a reload, or a link prefetched,
+    joins it rather than queueing another."""
+    return ExportJob.objects.filter(state__in=WAITING, **same).order_by("-created_at").first()
+
+
 def start_tracker(user, force, query: str, total: int, filename: str) -> ExportJob:
+    same = {"user": user, "force": force, "kind": ExportJob.Kind.TRACKER_XLSX, "query": query}
+    if (waiting := _waiting(**same)) is not None:
+        return waiting
     job = ExportJob.objects.create(
         user=user,
         force=force,
@@ -45,6 +57,8 @@ def start_tracker(user, force, query: str, total: int, filename: str) -> ExportJ
 
 
 def start_pack(user, review) -> ExportJob:
+    if waiting := _waiting(user=user, review=review, kind=ExportJob.Kind.EVIDENCE_PACK):
+        return waiting
     job = ExportJob.objects.create(
         user=user,
         force=review.inspection.force,
