@@ -275,13 +275,23 @@ def inspection_plan(inspection: Inspection, today) -> list[PlanRow]:
     return rows
 
 
+def counted_actions_of_finding():
+    """A finding's actions that count, for subqueries on findings (``OuterRef("pk")``):
+    all but the cancelled and superseded. Readiness and "unplanned" both start here."""
+    return Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
+
+
+def unplanned_q() -> Q:
+    """A finding with no action that counts: what the plan page is for."""
+    return ~Q(Exists(counted_actions_of_finding()))
+
+
 def unplanned_findings(inspection_ids) -> dict[int, int]:
-    """Per inspection, its findings with no action (but for cancelled or superseded
-    ones): what the plan page is for. One query."""
-    live = Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
+    """Per inspection, how many of its findings are unplanned (``unplanned_q``). One
+    query."""
     return dict(
         Finding.objects.filter(inspection_id__in=inspection_ids)
-        .exclude(Exists(live))
+        .filter(unplanned_q())
         .order_by()
         .values("inspection_id")
         .annotate(n=Count("pk"))

@@ -61,7 +61,7 @@ from ..models import (
     stale_q,
     working_q,
 )
-from ..selectors import force_members
+from ..selectors import counted_actions_of_finding, force_members, unplanned_q
 
 REVIEW_SOON_DAYS = 60
 TREND_DAYS = 91
@@ -325,9 +325,8 @@ def tally_rows(force=None) -> list[tuple[int, int, str, int]]:
 
 def unplanned_inspections(force) -> list[tuple[Inspection, int]]:
     """The force's inspections with findings that have no action yet, and how many:
-    what the plan page is for. One query."""
-    live = Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
-    unplanned = Finding.objects.filter(inspection=OuterRef("pk")).exclude(Exists(live))
+    what the plan page is for (``unplanned_q``). One query."""
+    unplanned = Finding.objects.filter(inspection=OuterRef("pk")).filter(unplanned_q())
     inspections = (
         Inspection.objects.filter(force=force)
         .annotate(unplanned=_subquery_count(unplanned))
@@ -394,7 +393,7 @@ def owner_workload(actions, today: date, limit: int = TOP_OWNERS) -> list[dict]:
 def finding_ready_q() -> Q:
     """A finding is ready for its review when it has actions that are not cancelled or
     superseded, and every one of them is signed off with at least one piece of evidence."""
-    live = Action.objects.filter(finding=OuterRef("pk")).exclude(status__in=INACTIVE_STATUSES)
+    live = counted_actions_of_finding()
     not_ready = live.filter(
         ~Q(status=Status.SIGNED_OFF) | ~Exists(Evidence.objects.filter(action=OuterRef("pk")))
     )
