@@ -34,11 +34,15 @@ _ID = re.compile(r"[0-9]{1,18}")
 
 def people_matching(people, text: str):
     """People among ``people`` that ``text`` names: an exact username (collar numbers
-    are usernames too), else a pk (a link from another page), else the username in
-    "Name (username)" as suggested, else every person whose name or username contains
-    it. ``PeopleDirectory.matching`` applies the same rules in Python."""
-    text = text.strip()
-    exact = people.filter(username__iexact=text)
+    are usernames too) or email, else a pk (a link from another page), else the username
+    in "Name (username)" as suggested, else whoever has exactly that full name, else
+    every person whose name or username contains it. ``PeopleDirectory.matching``
+    applies the same rules in Python."""
+    text = " ".join(text.split())
+    exact_q = Q(username__iexact=text)
+    if "@" in text:
+        exact_q |= Q(email__iexact=text)
+    exact = people.filter(exact_q)
     if exact.exists():
         return exact
     if _ID.fullmatch(text):
@@ -48,10 +52,11 @@ def people_matching(people, text: str):
         named = people.filter(username__iexact=bracketed.group(1).strip())
         if named.exists():
             return named
-    full_name = Concat("first_name", Value(" "), "last_name")
-    return people.alias(full_name=full_name).filter(
-        Q(full_name__icontains=text) | Q(username__icontains=text)
-    )
+    people = people.alias(full_name=Concat("first_name", Value(" "), "last_name"))
+    named = people.filter(full_name__iexact=text)
+    if named.exists():
+        return named
+    return people.filter(Q(full_name__icontains=text) | Q(username__icontains=text))
 
 
 class PeopleDirectory:
@@ -64,16 +69,25 @@ class PeopleDirectory:
 
     def _all(self):
         if self._loaded is None:
-            self._loaded = list(self.people.only("pk", "username", "first_name", "last_name"))
+            self._loaded = list(
+                self.people.only("pk", "username", "email", "first_name", "last_name")
+            )
         return self._loaded
 
-    def matching(self, text: str) -> list:
-        text = text.strip()
+    def matching(self, text: str, *, ids: bool = True) -> list:
+        """``ids=False`` for names typed by people (an import), where a number is never
+        a database id."""
+        text = " ".join(text.split())
         people = self._all()
-        exact = [p for p in people if p.username.lower() == text.lower()]
+        wanted = text.lower()
+        exact = [
+            p
+            for p in people
+            if p.username.lower() == wanted or ("@" in text and p.email.lower() == wanted)
+        ]
         if exact:
             return exact
-        if _ID.fullmatch(text):
+        if ids and _ID.fullmatch(text):
             return [p for p in people if p.pk == int(text)]
         bracketed = _USERNAME_IN_BRACKETS.search(text)
         if bracketed:
@@ -81,11 +95,13 @@ class PeopleDirectory:
             named = [p for p in people if p.username.lower() == wanted]
             if named:
                 return named
-        needle = text.lower()
+        named = [p for p in people if f"{p.first_name} {p.last_name}".lower() == wanted]
+        if named:
+            return named
         return [
             p
             for p in people
-            if needle in f"{p.first_name} {p.last_name}".lower() or needle in p.username.lower()
+            if wanted in f"{p.first_name} {p.last_name}".lower() or wanted in p.username.lower()
         ]
 
 

@@ -468,6 +468,11 @@ class ProgressUpdate(AppendOnlyModel):
         related_name="corrections",
         help_text="The earlier update this one corrects.",
     )
+    imported_from = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Set when the update was imported from a force's tracker: which file.",
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -96,7 +96,9 @@ def _claim(
 CLOSED_RAG = {Status.SIGNED_OFF: RAG.COMPLETE, Status.CANCELLED: RAG.CLOSED}
 
 
-def _log(action: Action, by, text: str, now, status: str | None = None) -> ProgressUpdate:
+def _log(
+    action: Action, by, text: str, now, status: str | None = None, imported_from: str = ""
+) -> ProgressUpdate:
     """Append to the progress log with the status and RAG the action has (or, for a
     closing move, is about to have: the log is written before the action closes, since
     a closed action accepts nothing more, its log included)."""
@@ -106,7 +108,13 @@ def _log(action: Action, by, text: str, now, status: str | None = None) -> Progr
     else:
         rag = Action.objects.with_rag().values_list("current_rag", flat=True).get(pk=action.pk)
     return ProgressUpdate.objects.create(
-        action=action, author=by, text=text, status_after=status, rag_after=rag, created_at=now
+        action=action,
+        author=by,
+        text=text,
+        status_after=status,
+        rag_after=rag,
+        created_at=now,
+        imported_from=imported_from,
     )
 
 
@@ -144,7 +152,7 @@ class PlanRefused(Exception):
 
 
 @transaction.atomic
-def actions_create(*, new: list[NewAction], by) -> list[Action]:
+def actions_create(*, new: list[NewAction], by, reason: str = "") -> list[Action]:
     """Add actions to findings of one force, all or none: the one way actions are made
     (the single form, the plan page). A fixed number of queries however many: one for
     the membership of everyone named, one insert for the actions, one for their history,
@@ -200,7 +208,9 @@ def actions_create(*, new: list[NewAction], by) -> list[Action]:
         actions.append(action)
     if errors:
         raise PlanRefused(errors)
-    created = bulk_create_with_history(actions, Action, default_user=by)
+    created = bulk_create_with_history(
+        actions, Action, default_user=by, default_change_reason=reason[:100] or None
+    )
     through = Action.contributors.through
     through.objects.bulk_create(
         through(action_id=action.pk, user_id=person.pk)
@@ -276,6 +286,7 @@ def progress_update_add(
     evidence_link: str = "",
     evidence_description: str = "",
     at=None,
+    imported_from: str = "",
 ) -> ProgressUpdate:
     """Log progress, optionally moving the status and attaching one piece of evidence.
     Only the owner, a contributor or a manager of the force may write to the log."""
@@ -299,11 +310,11 @@ def progress_update_add(
         if evidence_file is not None or evidence_link:
             raise ValidationError("Attach evidence before the action is closed, not with it")
         claimed = _claim_row(action, expected_version)
-        update = _log(action, by, text, now, status=changes["status"])
+        update = _log(action, by, text, now, status=changes["status"], imported_from=imported_from)
         _claim(action, None, by=by, reason=reason, claimed=claimed, **changes)
     else:
         _claim(action, expected_version, by=by, reason=reason, **changes)
-        update = _log(action, by, text, now)
+        update = _log(action, by, text, now, imported_from=imported_from)
     if evidence_file is not None:
         evidence_from_upload(
             action=action,

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .roles import managed_force_ids, user_is_inspector
+from .roles import ADMIN_ROLE, MANAGING_ROLES, managed_force_ids, user_is_inspector
 
 
 class Grade(models.TextChoices):
@@ -187,13 +187,17 @@ class Force(models.Model):
 
 class MembershipQuerySet(ForceScopedQuerySet):
     def managers(self):
-        return self.filter(role=Membership.Role.MANAGER)
+        return self.filter(role__in=MANAGING_ROLES)
+
+    def administrators(self):
+        return self.filter(role=ADMIN_ROLE)
 
 
 class Membership(models.Model):
     class Role(models.TextChoices):
         STAFF = "staff", "Staff"
         MANAGER = "manager", "Manager"
+        ADMIN = ADMIN_ROLE, "Force administrator"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -209,7 +213,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "force"], name="membership_one_per_user_force"),
             models.CheckConstraint(
-                condition=Q(role__in=["staff", "manager"]), name="membership_role_valid"
+                condition=Q(role__in=["staff", "manager", "admin"]), name="membership_role_valid"
             ),
         ]
 

@@ -30,9 +30,24 @@ def user_roles(user) -> dict[int, str]:
     return cached
 
 
+# A force administrator runs the tracker for their force: a manager who also manages
+# the force's people. The one home of "who manages" and "who administers".
+MANAGING_ROLES = ("manager", "admin")
+ADMIN_ROLE = "admin"
+
+
 def managed_force_ids(user) -> list[int]:
     """The forces a user manages: the one home of the manager check."""
-    return [force_id for force_id, role in user_roles(user).items() if role == "manager"]
+    return [force_id for force_id, role in user_roles(user).items() if role in MANAGING_ROLES]
+
+
+def administered_force_ids(user) -> list[int]:
+    """The forces whose people a user manages (invite, change roles, deactivate)."""
+    return [force_id for force_id, role in user_roles(user).items() if role == ADMIN_ROLE]
+
+
+def user_administers(user, force_id: int) -> bool:
+    return force_id in administered_force_ids(user)
 
 
 def user_is_manager_of(user, force_id: int) -> bool:

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inspections.models import FollowUpReview
-from inspections.roles import user_is_inspector, user_roles
+from inspections.roles import managed_force_ids, user_is_inspector, user_roles
 
 from ..boards.selectors import action_counts
 from ..models import WORKING_STATUSES, Action, Reminder, ReminderRule
@@ -106,13 +106,14 @@ def _still_owed(user, rows: list[Reminder], token: str) -> list[Reminder]:
     force, been deactivated or stopped managing it hears nothing of it, and an action
     closed since is not listed. The rest are marked skipped, with the reason."""
     roles = user_roles(user)
+    managed = set(managed_force_ids(user))
     inspector = user_is_inspector(user)
 
     def owed(row: Reminder) -> bool:
         if not user.is_active:
             return False
         if row.rule.anchor == ReminderRule.Anchor.WEEKLY:
-            return roles.get(row.force_id) == "manager"
+            return row.force_id in managed
         if not (inspector or row.force_id in roles):
             return False
         return row.action_id is None or row.action.status in WORKING_STATUSES

@@ -185,9 +185,11 @@ def _owed_weekly(rule, start, horizon):
     monday = horizon - timedelta(days=horizon.weekday())
     if monday < start:
         return
-    managers = Membership.objects.filter(
-        role=Membership.Role.MANAGER, user__is_active=True
-    ).values_list("user_id", "force_id")
+    managers = (
+        Membership.objects.managers()
+        .filter(user__is_active=True)
+        .values_list("user_id", "force_id")
+    )
     for user_id, force_id in managers:
         yield Owed(rule.pk, f"force:{force_id}", user_id, force_id, monday)
 
