@@ -341,3 +341,40 @@ class BulkChangeForm(forms.Form):
         if data.get("due_date") and not (data.get("reason") or "").strip():
             self.add_error("reason", "Give a reason for moving the due date")
         return data
+
+
+TRACKER_MAX_BYTES = 10 * 1024 * 1024
+
+
+class TrackerUploadForm(forms.Form):
+    """The import page's first step: the force's own tracker, to preview."""
+
+    file = forms.FileField(
+        label="Your tracker",
+        help_text=(
+            "An Excel workbook (.xlsx) or a CSV file with a header row: reference or finding, "
+            "action, owner, due date, and optionally lead, status, latest update and update "
+            "date. RAG is worked out here, not imported."
+        ),
+    )
+    skip_unmatched = forms.BooleanField(
+        required=False,
+        label="Leave out rows that match no finding of this inspection",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.attrs = {"enctype": "multipart/form-data", "novalidate": ""}
+        self.helper.layout = Layout(
+            Field("file"), Field("skip_unmatched"), Button("submit", "Preview the import")
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
+            raise forms.ValidationError("The tracker must be an .xlsx or a .csv file")
+        if upload.size > TRACKER_MAX_BYTES:
+            raise forms.ValidationError("The tracker must be smaller than 10 MB")
+        return upload

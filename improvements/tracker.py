@@ -354,6 +354,9 @@ class TrackerRow:
     def message(self) -> str:
         return "; ".join(self.problems)
 
+    def get_status_label(self) -> str:
+        return Status(self.status).label
+
 
 @dataclass
 class TrackerImport:
@@ -369,6 +372,10 @@ class TrackerImport:
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
+
+    @property
+    def count_unmatched(self) -> int:
+        return self.count("unmatched")
 
     @property
     def blocking(self) -> list[TrackerRow]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/plan/", views.inspection_plan, name="inspection-plan"),
+    path("inspections/<int:pk>/import/", views.inspection_import, name="inspection-import"),
     path(
         "inspections/<int:pk>/response.docx",
         views.inspection_response,

@@ -6,7 +6,9 @@ edit rule (403), validates the form, calls a service and redirects with a messag
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from import_export.tmp_storages import MediaStorage
 
 from inspections.admin_utils import users_visible_to
 from inspections.models import FollowUpReview, Force
@@ -39,9 +42,11 @@ from .forms import (
     PlanRowForm,
     ProgressForm,
     ReminderPreferenceForm,
+    TrackerUploadForm,
 )
 from .models import Action, ReminderPreference
 from .response import DOCX_TYPE, response_docx, response_filename
+from .tracker import TrackerUnreadable, import_tracker
 from .workflow import MoveRefused, user_is_participant, user_may_manage
 
 logger = logging.getLogger(__name__)
@@ -387,13 +392,116 @@ def _plan_forms(request, rows, people):
     ]
 
 
+def _managed_inspection(request, pk: int):
+    inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
+    if not user_is_manager_of(request.user, inspection.force_id):
+        raise PermissionDenied("The plan is for the force's managers.")
+    return inspection
+
+
+IMPORT_SESSION_KEY = "tracker_import"
+_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+@login_required
+def inspection_import(request, pk: int):
+    """Import the force's spreadsheet tracker into an inspection's plan: upload, see
+    what each row would become (a dry run of the import itself), then confirm. The file
+    waits in django-import-export's temporary storage, known only to this session."""
+    inspection = _managed_inspection(request, pk)
+    context = {"inspection": inspection}
+    status = 200
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get(IMPORT_SESSION_KEY) or {}
+        name = request.POST["confirm"]
+        if (
+            pending.get("name") != name
+            or pending.get("inspection") != inspection.pk
+            or not _STORED_NAME.fullmatch(name)
+        ):
+            messages.error(request, "That import has expired: upload the tracker again.")
+            return redirect("improvements:inspection-import", pk=inspection.pk)
+        stored = MediaStorage(name=name)
+        try:
+            content = stored.read()
+        except FileNotFoundError:
+            messages.error(request, "That import has expired: upload the tracker again.")
+            return redirect("improvements:inspection-import", pk=inspection.pk)
+        result = _run_import(request, inspection, content, pending, dry_run=False)
+        if result is not None and result.saved:
+            stored.remove()
+            del request.session[IMPORT_SESSION_KEY]
+            created = result.summary()["created"]
+            messages.success(
+                request,
+                f"{created} action{'s' if created != 1 else ''} imported from "
+                f"{pending['filename']}. {result.count('unchanged')} row(s) were already here.",
+            )
+            return redirect("improvements:inspection-plan", pk=inspection.pk)
+        # Something changed since the preview: show the file's rows as they stand now.
+        context.update(result=result, pending=pending, name=name)
+        status = 400
+        form = TrackerUploadForm()
+    elif request.method == "POST":
+        form = TrackerUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            pending = {
+                "inspection": inspection.pk,
+                "filename": upload.name[:200],
+                "skip_unmatched": form.cleaned_data["skip_unmatched"],
+            }
+            result = _run_import(request, inspection, content, pending, dry_run=True, form=form)
+            if result is not None:
+                _forget_pending(request)
+                stored = MediaStorage()
+                stored.save(content)
+                pending["name"] = stored.name
+                request.session[IMPORT_SESSION_KEY] = pending
+                context.update(result=result, pending=pending, name=stored.name)
+            else:
+                status = 400
+        else:
+            status = 400
+    else:
+        form = TrackerUploadForm()
+    context["form"] = form
+    return render(request, "improvements/inspection_import.html", context, status=status)
+
+
+def _forget_pending(request) -> None:
+    """An earlier preview this session left waiting: its file goes."""
+    earlier = (request.session.get(IMPORT_SESSION_KEY) or {}).get("name", "")
+    if _STORED_NAME.fullmatch(earlier):
+        with contextlib.suppress(FileNotFoundError):
+            MediaStorage(name=earlier).remove()
+
+
+def _run_import(request, inspection, content, pending, *, dry_run, form=None):
+    try:
+        return import_tracker(
+            content=content,
+            filename=pending["filename"],
+            force=inspection.force,
+            by=request.user,
+            inspection=inspection,
+            dry_run=dry_run,
+            skip_unmatched=pending.get("skip_unmatched", False),
+        )
+    except TrackerUnreadable as exc:
+        if form is not None:
+            form.add_error("file", f"{exc} Nothing was imported.")
+        else:
+            messages.error(request, f"{exc} Nothing was imported.")
+        return None
+
+
 @login_required
 def inspection_plan(request, pk: int):
     """Plan the response in one page: a new action for any finding, all saved at once
     (``services.actions_create``), or none when any row is wrong."""
-    inspection = selectors.inspection_get_for_user_or_404(request.user, pk)
-    if not user_is_manager_of(request.user, inspection.force_id):
-        raise PermissionDenied("The plan is for the force's managers.")
+    inspection = _managed_inspection(request, pk)
     today = timezone.localdate()
     rows = selectors.inspection_plan(inspection, today)
     people = selectors.force_members(inspection.force)

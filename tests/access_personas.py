@@ -17,7 +17,7 @@ Personas (``World.users``):
   another Beta user, so ``beta_staff`` is to Beta what ``staff`` is to Alpha);
 - ``inspector``: in the Inspectors group, ``is_staff``;
 - ``superuser``;
-- ``force_admin``: a second Alpha manager with ``is_staff`` and every model permission
+- ``force_admin``: Alpha's force administrator (the admin role) with ``is_staff`` and every model permission
   of the inspections and improvements apps: "a force user with admin access".
 """
 
@@ -220,7 +220,7 @@ def build_world() -> World:
         "beta_manager": member("erin", beta, Membership.Role.MANAGER),
         "inspector": _user("inspector", inspector=True),
         "superuser": _user("root", is_staff=True, is_superuser=True),
-        "force_admin": member("fran", alpha, Membership.Role.MANAGER, is_staff=True),
+        "force_admin": member("fran", alpha, Membership.Role.ADMIN, is_staff=True),
     }
     users["force_admin"].is_staff = True
     users["force_admin"].save()

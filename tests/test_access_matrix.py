@@ -327,6 +327,11 @@ PAGES = {
         "POST": manager_write(400, 403),
     },
     "improvements:inspection-response": manager_write(200, 403),
+    # Import a tracker: the force's managers; a post without a file is a 400.
+    "improvements:inspection-import": {
+        "GET": manager_write(200, 403),
+        "POST": manager_write(400, 403),
+    },
     "improvements:finding-submit": {
         "GET": POST_ONLY,
         "POST": manager_write(Expect(302, r"re:^/inspections/\d+/\?finding=\d+#finding-\d+$"), 403),
@@ -732,6 +737,7 @@ PAGE_TARGETS = {
     "improvements:inspection-detail": _side_target("inspection"),
     "improvements:inspection-plan": _side_target("inspection"),
     "improvements:inspection-response": _side_target("inspection"),
+    "improvements:inspection-import": _side_target("inspection"),
     "improvements:finding-action-create": _side_target("finding"),
     "improvements:finding-submit": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),

@@ -354,3 +354,68 @@ def test_header_below_a_title_is_found():
         "action",
         "owner",
     }
+
+
+def _import_url(finding):
+    return f"/inspections/{finding.inspection_id}/import/"
+
+
+def test_the_import_page_previews_then_imports_on_confirmation(client, findings, people, manager):
+    client.force_login(manager)
+    upload = io.BytesIO(workbook(good_rows()))
+    upload.name = "our tracker.xlsx"
+    preview = client.post(_import_url(findings[0]), {"file": upload})
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert "What the import will do" in page and "Import 3 actions" in page
+    assert "Train call handlers in THRIVE" in page and "for a manager to sign off" in page
+    assert Action.objects.count() == 0
+    name = client.session["tracker_import"]["name"]
+
+    done = client.post(_import_url(findings[0]), {"confirm": name}, follow=True)
+    assert done.redirect_chain[-1][0] == f"/inspections/{findings[0].inspection_id}/plan/"
+    assert "3 actions imported from our tracker.xlsx" in done.content.decode()
+    assert Action.objects.count() == 3
+    # The file is gone with the confirmation: confirming twice imports nothing more.
+    again = client.post(_import_url(findings[0]), {"confirm": name}, follow=True)
+    assert "expired" in again.content.decode() and Action.objects.count() == 3
+
+
+def test_the_import_page_shows_problems_and_offers_no_confirmation(
+    client, findings, people, manager
+):
+    client.force_login(manager)
+    rows = good_rows() + [
+        ["Q1-AFI-1", "", "Another", "Nobody Known", "", "01/01/2027", "", "", "", ""]
+    ]
+    upload = io.BytesIO(workbook(rows))
+    upload.name = "t.xlsx"
+    page = client.post(_import_url(findings[0]), {"file": upload}).content.decode()
+    assert "There is a problem" in page and "Row 7:" in page and "Nobody Known" in page
+    assert 'name="confirm"' not in page
+
+
+def test_junk_on_the_import_page_is_a_form_error(client, findings, manager):
+    client.force_login(manager)
+    upload = io.BytesIO(b"just words")
+    upload.name = "t.csv"
+    response = client.post(_import_url(findings[0]), {"file": upload})
+    assert response.status_code == 400
+    assert "No header row" in response.content.decode() and Action.objects.count() == 0
+    wrong = io.BytesIO(b"x")
+    wrong.name = "t.pdf"
+    response = client.post(_import_url(findings[0]), {"file": wrong})
+    assert response.status_code == 400 and ".xlsx or a .csv" in response.content.decode()
+
+
+def test_a_confirmation_from_another_session_is_refused(client, findings, people, manager):
+    client.force_login(manager)
+    response = client.post(_import_url(findings[0]), {"confirm": "0" * 32}, follow=True)
+    assert "expired" in response.content.decode() and Action.objects.count() == 0
+    response = client.post(_import_url(findings[0]), {"confirm": "../../etc/passwd"}, follow=True)
+    assert "expired" in response.content.decode()
+
+
+def test_staff_cannot_import(client, findings, owner):
+    client.force_login(owner)
+    assert client.get(_import_url(findings[0])).status_code == 403

@@ -154,4 +154,24 @@ def purge_expired(now=None) -> int:
             job.file.delete(save=False)
         job.delete()
         removed += 1
+    return removed + _purge_waiting_imports(cutoff)
+
+
+IMPORTS_FOLDER = "django-import-export"  # where MediaStorage keeps a previewed tracker
+
+
+def _purge_waiting_imports(cutoff) -> int:
+    """Trackers uploaded for a preview that was never confirmed, older than a day."""
+    from django.core.files.storage import default_storage
+
+    try:
+        _dirs, names = default_storage.listdir(IMPORTS_FOLDER)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in names:
+        path = f"{IMPORTS_FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
     return removed
