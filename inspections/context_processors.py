@@ -1,4 +1,4 @@
-from .roles import user_is_any_manager, user_is_inspector
+from .roles import administered_force_ids, user_is_any_manager, user_is_inspector
 
 
 def navigation(request):
@@ -6,4 +6,5 @@ def navigation(request):
     return {
         "nav_is_inspector": bool(user) and user_is_inspector(user),
         "nav_is_manager": bool(user) and user_is_any_manager(user),
+        "nav_is_force_admin": bool(user) and bool(administered_force_ids(user)),
     }

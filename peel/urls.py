@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("board/", include("improvements.boards.urls")),
+    path("", include("people.urls")),
     path("", include("improvements.urls")),
 ]

@@ -267,6 +267,16 @@ def board(manager_own, staff_own, inspector_plain):
 
 POST_ONLY = logged_in(405)  # GET on a POST-only endpoint: 405 for anyone logged in
 
+
+def team_member(admin_own):
+    """A team member's page or write: the force's administrators only (``force_admin``
+    is Alpha's); everyone else, inspectors and managers included, is refused; another
+    force's member is a 404."""
+    return logged_in(ab(403, 403), force_admin=ab(admin_own, 404))
+
+
+ADMINS_ONLY_FORM = {"GET": logged_in(403, force_admin=200), "POST": logged_in(403, force_admin=400)}
+
 PAGES = {
     # --- home, accessibility, accounts ---
     "home": logged_in(
@@ -314,6 +324,20 @@ PAGES = {
             for p in ("inspector", "superuser")
         },
     ),
+    # --- the team: force administrators manage their force's people ---
+    "people:team": logged_in(403, force_admin=200),
+    "people:invite": ADMINS_ONLY_FORM,
+    "people:invite-bulk": ADMINS_ONLY_FORM,
+    "people:member": team_member(200),
+    "people:member-role": {"GET": POST_ONLY, "POST": team_member(400)},
+    "people:member-deactivate": {"GET": POST_ONLY, "POST": team_member(W(200))},
+    # The owner has a password already: refused with a message, back to their page.
+    "people:member-resend": {
+        "GET": POST_ONLY,
+        "POST": team_member(Expect(302, r"re:^/team/\d+/$")),
+    },
+    # An invitation link that is not one: the "expired" page, for anyone.
+    "people:welcome": {"GET": all_personas(200), "POST": all_personas(200)},
     # --- inspections, findings, reviews ---
     "improvements:inspection-list": logged_in(200),
     "improvements:inspection-detail": force_object_page(200),
@@ -738,6 +762,11 @@ PAGE_TARGETS = {
     "improvements:inspection-plan": _side_target("inspection"),
     "improvements:inspection-response": _side_target("inspection"),
     "improvements:inspection-import": _side_target("inspection"),
+    "people:member": _side_target("membership"),
+    "people:member-role": _side_target("membership"),
+    "people:member-deactivate": _side_target("membership"),
+    "people:member-resend": _side_target("membership"),
+    "people:welcome": lambda w, label: {"uidb64": "MQ", "token": "bad-token"},
     "improvements:finding-action-create": _side_target("finding"),
     "improvements:finding-submit": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),
