@@ -10,6 +10,7 @@ the stored inspection's JSON are equal. ``parent`` is always the parent's refere
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -69,6 +70,11 @@ def inspection_to_canonical(inspection: Inspection) -> dict:
         if finding.reference != default:
             item["reference"] = finding.reference
 
+    dates = {
+        name: getattr(inspection, name).isoformat()
+        for name in DATE_KEYS
+        if getattr(inspection, name) is not None
+    }
     return {
         "force": inspection.force.name,
         "programme": inspection.programme,
@@ -88,7 +94,23 @@ def inspection_to_canonical(inspection: Inspection) -> dict:
             {"questions": sorted(j.number for j in r.judgments.all()), "note": r.note}
             for r in reviews
         ],
+        **dates,
     }
+
+
+# Dates a report may state (ISO strings); left out when it doesn't.
+DATE_KEYS = ("published", "fieldwork_start", "fieldwork_end")
+
+
+def _dates(data: dict) -> dict:
+    values = {}
+    for name in DATE_KEYS:
+        if data.get(name):
+            try:
+                values[name] = date.fromisoformat(str(data[name]))
+            except ValueError:
+                raise CanonicalError(f"{name} {data[name]!r} is not a date (YYYY-MM-DD)") from None
+    return values
 
 
 def scale_for_labels(labels: list[str]) -> str:
@@ -136,6 +158,10 @@ def diff_canonical(old: dict, new: dict) -> list[str]:
         out.append(f"finding added (Q{q}, {kind}): {text[:100]}")
     if old.get("follow_up_reviews") != new.get("follow_up_reviews"):
         out.append("follow-up reviews differ")
+    for key in DATE_KEYS:
+        # Only a date the new document states counts: one it leaves out is kept.
+        if new.get(key) and old.get(key) != new.get(key):
+            out.append(f"{key}: {old.get(key)!r} → {new.get(key)!r}")
     return out
 
 
@@ -219,7 +245,8 @@ def inspection_save_canonical(
         or inspection.title
         or " ".join(part for part in (data["programme"], pillar, "–", force.name) if part)
     )
-    for name, value in inspection_fields.items():
+    # A date the report states fills in the inspection's; one it doesn't state is kept.
+    for name, value in {**_dates(data), **inspection_fields}.items():
         setattr(inspection, name, value)
     inspection.save()
 

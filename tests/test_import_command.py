@@ -208,3 +208,14 @@ def test_an_encrypted_pdf_fails_cleanly(tmp_path):
     with pytest.raises(CommandError, match="encrypted"):
         run(path, "--dry-run")
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_stated_publication_date_is_saved_and_gives_the_response_deadline(tmp_path):
+    text = SEED.read_text(encoding="utf-8").replace("\n", "\nPublished: 18 February 2016\n", 1)
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    run(path)
+    inspection = Inspection.objects.get()
+    assert str(inspection.published) == "2016-02-18"
+    assert str(inspection.response_due) == "2016-04-14"  # 56 days on
+    assert inspection_to_canonical(inspection)["published"] == "2016-02-18"

@@ -678,3 +678,27 @@ def test_a_pdf_that_is_not_a_report_is_an_error():
     _page(pdf, [(LEFT, ["Quarterly newsletter", "", "Our garden party raised £300."])])
     with pytest.raises(ReportParseError, match="not an inspection report"):
         parse_report_text(extract_text(bytes(pdf.output())))
+
+
+def test_publication_and_fieldwork_dates_are_read_where_the_report_states_them():
+    stated = (
+        "Published: 18 February 2016\n\n"
+        "We inspected the force between 7th September and 20 November 2015.\n\n" + SEED
+    )
+    data = parse_report_text(stated).data
+    assert (data["published"], data["fieldwork_start"], data["fieldwork_end"]) == (
+        "2016-02-18",
+        "2015-09-07",
+        "2015-11-20",
+    )
+    # Everything else is as before.
+    assert {
+        k: v for k, v in data.items() if k not in ("published", "fieldwork_start", "fieldwork_end")
+    } == EXPECTED
+
+
+def test_months_and_other_reports_publication_are_not_dates():
+    """The seed says "between September and November 2015" and "a separate report was
+    published in December 2015": neither is a day, so neither is read."""
+    data = parse_report_text(SEED).data
+    assert not {"published", "fieldwork_start", "fieldwork_end"} & set(data)

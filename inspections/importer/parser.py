@@ -20,6 +20,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .errors import ReportParseError
@@ -41,6 +42,23 @@ TITLE_RE = re.compile(r"^PEEL\b.*?\b(20\d\d(?:/\d\d)?)\b")
 PROGRAMME_RE = re.compile(r"\bPEEL\s+(20\d\d/\d\d)\b")
 INSPECTED_RE = re.compile(r"\binspected\b[^.]{0,150}?\b(20\d\d)\b")
 YEAR_RE = re.compile(r"\b(20[1-4]\d)\b")
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")"
+DAY_DATE = _DAY + r"\s+(20\d\d)"
+# "Published: 18 February 2016", "Date of publication 18 February 2016": a line of the
+# report's own, never a mention of another report ("a report published in December").
+PUBLISHED_RE = re.compile(
+    r"^(?:published|date of publication|publication date)\b[^0-9]{0,20}" + DAY_DATE,
+    re.IGNORECASE,
+)
+# "We inspected the force between 9 May and 10 June 2022": both days stated.
+FIELDWORK_RE = re.compile(
+    r"\b(?:inspected|fieldwork|inspection took place|we visited|on site)\b[^.]{0,120}?"
+    r"\b(?:between|from)\s+" + _DAY + r"(?:\s+(20\d\d))?\s+(?:and|to|until)\s+" + DAY_DATE,
+    re.IGNORECASE,
+)
 PILLARS = {
     "effective": "Effectiveness",
     "efficient": "Efficiency",
@@ -116,8 +134,7 @@ def parse_report_text(text: str) -> ParseResult:
     for note in review_statements(lines, 0, questions[0].heading):
         reviews.setdefault(note, [0])
 
-    return ParseResult(
-        data={
+    data = {
             "force": _force(lines),
             "programme": programme,
             "pillar": _pillar(overall["question"], lines),
@@ -130,9 +147,34 @@ def parse_report_text(text: str) -> ParseResult:
             "follow_up_reviews": [
                 {"questions": numbers, "note": note} for note, numbers in reviews.items()
             ],
-        },
-        warnings=warnings,
-    )
+        }
+    data.update(_dates(lines))
+    return ParseResult(data=data, warnings=warnings)
+
+
+def _date(day: str, month: str, year: str) -> str | None:
+    try:
+        return date(int(year), MONTHS.index(month.capitalize()) + 1, int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _dates(lines: list[Line]) -> dict[str, str]:
+    """The publication and fieldwork dates, where the report states them to the day
+    (keys left out otherwise: a month is not a date)."""
+    found: dict[str, str] = {}
+    for line in lines:
+        if match := PUBLISHED_RE.match(line.text.strip()):
+            if published := _date(*match.groups()):
+                found["published"] = published
+                break
+    if match := FIELDWORK_RE.search(fold([line.text for line in lines])):
+        start_day, start_month, start_year, end_day, end_month, end_year = match.groups()
+        start = _date(start_day, start_month, start_year or end_year)
+        end = _date(end_day, end_month, end_year)
+        if start and end and start <= end:
+            found.update(fieldwork_start=start, fieldwork_end=end)
+    return found
 
 
 def _programme(lines: list[Line]) -> tuple[str, int]:
