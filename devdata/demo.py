@@ -46,8 +46,9 @@ USERS = [
     ("supt.lead", "Sarah", "Brennan", STAFFORDSHIRE, Membership.Role.MANAGER),
     ("outsider", "Owen", "Price", OTHER_FORCE, Membership.Role.STAFF),
     ("northmoor.lead", "Nadia", "Shah", OTHER_FORCE, Membership.Role.MANAGER),
+    ("staffs.admin", "Priya", "Kaur", STAFFORDSHIRE, Membership.Role.ADMIN),
 ]
-PRINTED_LOGINS = ["inspector", "manager", "officer", "outsider", "northmoor.lead"]
+PRINTED_LOGINS = ["inspector", "manager", "officer", "outsider", "northmoor.lead", "staffs.admin"]
 
 
 @dataclass

@@ -554,6 +554,7 @@ class ReminderRule(models.Model):
         EVIDENCE_DUE = "evidence_due", "Follow-up review evidence date"
         LAST_UPDATE = "last_update", "Last progress update"
         WEEKLY = "weekly", "Every week (digest)"
+        RESPONSE_DUE = "response_due", "PCC response deadline (56 days after publication)"
 
     class Audience(models.TextChoices):
         OWNER = "owner", "Action owner"

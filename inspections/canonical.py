@@ -10,8 +10,8 @@ the stored inspection's JSON are equal. ``parent`` is always the parent's refere
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -48,7 +48,10 @@ def default_references(findings: list[dict]) -> list[str]:
     return refs
 
 
-def inspection_to_canonical(inspection: Inspection) -> dict:
+def inspection_to_canonical(inspection: Inspection, *, dates: bool = False) -> dict:
+    """The inspection as the importer's document. ``dates``: with the publication and
+    fieldwork dates it has (left out by default, as the report's own JSON leaves out
+    what the report doesn't state: the demo's dates are the demo's)."""
     judgments = list(inspection.judgments.all())
     findings = list(
         inspection.findings.select_related("judgment", "parent").order_by(
@@ -70,10 +73,10 @@ def inspection_to_canonical(inspection: Inspection) -> dict:
         if finding.reference != default:
             item["reference"] = finding.reference
 
-    dates = {
+    stated = {
         name: getattr(inspection, name).isoformat()
         for name in DATE_KEYS
-        if getattr(inspection, name) is not None
+        if dates and getattr(inspection, name) is not None
     }
     return {
         "force": inspection.force.name,
@@ -94,7 +97,7 @@ def inspection_to_canonical(inspection: Inspection) -> dict:
             {"questions": sorted(j.number for j in r.judgments.all()), "note": r.note}
             for r in reviews
         ],
-        **dates,
+        **stated,
     }
 
 
@@ -232,7 +235,7 @@ def inspection_save_canonical(
     ).first()
 
     if existing is not None:
-        differences = diff_canonical(inspection_to_canonical(existing), data)
+        differences = diff_canonical(inspection_to_canonical(existing, dates=True), data)
         if not differences:
             return SaveResult(existing, created=False, changed=False)
         if not update:

@@ -218,4 +218,4 @@ def test_a_stated_publication_date_is_saved_and_gives_the_response_deadline(tmp_
     inspection = Inspection.objects.get()
     assert str(inspection.published) == "2016-02-18"
     assert str(inspection.response_due) == "2016-04-14"  # 56 days on
-    assert inspection_to_canonical(inspection)["published"] == "2016-02-18"
+    assert inspection_to_canonical(inspection, dates=True)["published"] == "2016-02-18"

@@ -332,3 +332,35 @@ def test_rows_owed_before_someone_left_are_not_sent_after(action, owner, mailout
     assert set(Reminder.objects.filter(recipient=owner).values_list("status", flat=True)) == {
         Reminder.State.SKIPPED
     }
+
+
+def test_managers_are_reminded_of_the_pcc_response_deadline(
+    alpha_inspection, manager, owner, mailoutbox
+):
+    """Published 42 days before WED: the response (56 days) is due in 14 days, which
+    the force's managers hear, with the date and a link, and staff don't."""
+    from improvements.models import Reminder as Ledger
+    from inspections.models import Inspection
+
+    Inspection.objects.filter(pk=alpha_inspection.pk).update(published=WED - timedelta(42))
+    result = run(WED)
+    assert result["sent"] == 1 and result["recipients"] == 1
+    (message,) = mailoutbox
+    assert message.to == [manager.email]
+    assert "The PCC's response to a report".upper() in message.body
+    assert "due in 14 days (17 March 2027, 56 days after publication)" in message.body
+    assert f"/inspections/{alpha_inspection.pk}/" in message.body
+    assert Ledger.objects.get().subject == f"inspection:{alpha_inspection.pk}"
+    # Once only, and nothing more until the 3-day reminder.
+    assert run(WED)["sent"] == 0
+    assert run(WED + timedelta(1))["sent"] == 0
+    # The 3-day reminder is owed on Sunday 14 March: it goes out the Friday before.
+    assert run(WED + timedelta(9))["sent"] == 1
+    assert "due in 5 days (17 March 2027" in mailoutbox[-1].body  # counted from the Friday
+
+
+def test_no_response_reminder_without_a_publication_date(alpha_inspection, manager, mailoutbox):
+    from inspections.models import Inspection
+
+    Inspection.objects.filter(pk=alpha_inspection.pk).update(published=None)
+    assert run(WED)["sent"] == 0

@@ -16,9 +16,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from inspections.models import FollowUpReview
+from inspections.models import FollowUpReview, Inspection
 from inspections.roles import managed_force_ids, user_is_inspector, user_roles
 
 from ..boards.selectors import action_counts
@@ -112,7 +113,7 @@ def _still_owed(user, rows: list[Reminder], token: str) -> list[Reminder]:
     def owed(row: Reminder) -> bool:
         if not user.is_active:
             return False
-        if row.rule.anchor == ReminderRule.Anchor.WEEKLY:
+        if row.rule.anchor in (ReminderRule.Anchor.WEEKLY, ReminderRule.Anchor.RESPONSE_DUE):
             return row.force_id in managed
         if not (inspector or row.force_id in roles):
             return False
@@ -137,6 +138,7 @@ SECTION_TITLES = {
     "due": "Due soon",
     "stale": "No update for 30 days",
     "review": "Follow-up review evidence due",
+    "response": "The PCC's response to a report",
     "weekly": "Your force this week",
 }
 SECTION_ORDER = list(SECTION_TITLES)
@@ -147,6 +149,8 @@ def _section(rule: ReminderRule) -> str:
         return "weekly"
     if rule.anchor == A.EVIDENCE_DUE:
         return "review"
+    if rule.anchor == A.RESPONSE_DUE:
+        return "response"
     if rule.anchor == A.LAST_UPDATE:
         return "stale"
     if rule.audience == AUD.LEAD:
@@ -181,6 +185,10 @@ def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternative
             )
         elif row.review_id:
             sections[section].extend(_review_items(row.review, user))
+        elif row.subject.startswith("inspection:"):
+            item = _response_item(int(row.subject.split(":")[1]), day)
+            if item:
+                sections[section].append(item)
         else:
             sections[section].append(_force_summary(row.force_id, row.force.name, day))
     ordered = [
@@ -229,6 +237,33 @@ def _review_items(review: FollowUpReview, user) -> list[dict]:
         }
         for a in actions
     ]
+
+
+def _response_item(inspection_id: int, day: date) -> dict | None:
+    inspection = Inspection.objects.filter(pk=inspection_id).first()
+    if inspection is None or inspection.response_due is None:
+        return None
+    due = inspection.response_due
+    days = (due - day).days
+    when = (
+        "today"
+        if days == 0
+        else f"in {days} day{'s' if days != 1 else ''}"
+        if days > 0
+        else f"{-days} day{'s' if days != -1 else ''} ago"
+    )
+    return {
+        "title": inspection.title,
+        "reference": "",
+        "due_date": due,
+        "status": "",
+        "url": _link(reverse("improvements:inspection-detail", args=[inspection.pk])),
+        "note": (
+            f"The police and crime commissioner's comments are due {when} "
+            f"({due:%d %B %Y}, 56 days after publication). Download a draft from the plan "
+            "on the inspection page."
+        ),
+    }
 
 
 def _force_summary(force_id: int, force_name: str, day: date) -> dict:

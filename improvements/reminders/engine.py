@@ -22,7 +22,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from inspections.models import FollowUpReview, Membership
+from inspections.models import RESPONSE_DAYS, FollowUpReview, Inspection, Membership
 
 from ..models import (
     Action,
@@ -194,6 +194,25 @@ def _owed_weekly(rule, start, horizon):
         yield Owed(rule.pk, f"force:{force_id}", user_id, force_id, monday)
 
 
+def _owed_for_responses(rule, start, horizon):
+    """The PCC's response to a report (Police Act 1996, s.55): owed to the force's
+    managers, counted from the deadline, publication + 56 days."""
+    offset = timedelta(days=rule.offset_days + RESPONSE_DAYS)
+    inspections = Inspection.objects.filter(
+        published__gte=start - offset, published__lte=horizon - offset
+    ).values_list("pk", "force_id", "published")
+    for inspection_id, force_id, published in inspections:
+        managers = (
+            Membership.objects.managers()
+            .filter(force_id=force_id, user__is_active=True)
+            .values_list("user_id", flat=True)
+        )
+        for user_id in managers:
+            yield Owed(
+                rule.pk, f"inspection:{inspection_id}", user_id, force_id, published + offset
+            )
+
+
 def owed(day: date, rules=None):
     """Everything owed up to ``day`` that a run on ``day`` should send."""
     horizon = send_horizon(day)
@@ -216,6 +235,8 @@ def owed(day: date, rules=None):
             yield from _owed_for_reviews(rule, start, horizon)
         elif rule.anchor == A.WEEKLY:
             yield from _owed_weekly(rule, start, horizon)
+        elif rule.anchor == A.RESPONSE_DUE:
+            yield from _owed_for_responses(rule, start, horizon)
 
 
 def sweep(day: date, *, dry_run: bool = False) -> SweepResult:

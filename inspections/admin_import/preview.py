@@ -248,7 +248,9 @@ class ImportPreview:
             )
         existing = existing_inspection(data)
         differences = (
-            diff_canonical(inspection_to_canonical(existing), data) if existing is not None else []
+            diff_canonical(inspection_to_canonical(existing, dates=True), data)
+            if existing is not None
+            else []
         )
         return {
             "preview": self,

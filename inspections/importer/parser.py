@@ -16,6 +16,7 @@ names most often.
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections import Counter
@@ -42,9 +43,7 @@ TITLE_RE = re.compile(r"^PEEL\b.*?\b(20\d\d(?:/\d\d)?)\b")
 PROGRAMME_RE = re.compile(r"\bPEEL\s+(20\d\d/\d\d)\b")
 INSPECTED_RE = re.compile(r"\binspected\b[^.]{0,150}?\b(20\d\d)\b")
 YEAR_RE = re.compile(r"\b(20[1-4]\d)\b")
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = list(calendar.month_name)[1:]
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")"
 DAY_DATE = _DAY + r"\s+(20\d\d)"
 # "Published: 18 February 2016", "Date of publication 18 February 2016": a line of the
@@ -135,19 +134,19 @@ def parse_report_text(text: str) -> ParseResult:
         reviews.setdefault(note, [0])
 
     data = {
-            "force": _force(lines),
-            "programme": programme,
-            "pillar": _pillar(overall["question"], lines),
-            "grading_scale": scale,
-            "overall": overall,
-            "judgments": [
-                {"number": q.number, "question": q.text, "grade": q.grade} for q in questions
-            ],
-            "findings": findings,
-            "follow_up_reviews": [
-                {"questions": numbers, "note": note} for note, numbers in reviews.items()
-            ],
-        }
+        "force": _force(lines),
+        "programme": programme,
+        "pillar": _pillar(overall["question"], lines),
+        "grading_scale": scale,
+        "overall": overall,
+        "judgments": [
+            {"number": q.number, "question": q.text, "grade": q.grade} for q in questions
+        ],
+        "findings": findings,
+        "follow_up_reviews": [
+            {"questions": numbers, "note": note} for note, numbers in reviews.items()
+        ],
+    }
     data.update(_dates(lines))
     return ParseResult(data=data, warnings=warnings)
 
@@ -164,10 +163,10 @@ def _dates(lines: list[Line]) -> dict[str, str]:
     (keys left out otherwise: a month is not a date)."""
     found: dict[str, str] = {}
     for line in lines:
-        if match := PUBLISHED_RE.match(line.text.strip()):
-            if published := _date(*match.groups()):
-                found["published"] = published
-                break
+        match = PUBLISHED_RE.match(line.text.strip())
+        if match and (published := _date(*match.groups())):
+            found["published"] = published
+            break
     if match := FIELDWORK_RE.search(fold([line.text for line in lines])):
         start_day, start_month, start_year, end_day, end_month, end_year = match.groups()
         start = _date(start_day, start_month, start_year or end_year)

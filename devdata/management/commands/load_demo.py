@@ -30,6 +30,7 @@ class Command(BaseCommand):
             "officer": "Staffordshire Police staff, owns actions",
             "outsider": "Northmoor Police staff (another force)",
             "northmoor.lead": "Northmoor Police manager: a cause of concern, a review",
+            "staffs.admin": "Staffordshire Police force administrator: the Team page",
         }
         for username in PRINTED_LOGINS:
             self.stdout.write(f"  {username:<14} {passwords[username]:<16} {roles[username]}")

@@ -148,7 +148,7 @@ class Command(BaseCommand):
         if existing is None:
             out.write("Dry run: would create a new inspection; nothing saved.")
             return
-        differences = diff_canonical(inspection_to_canonical(existing), data)
+        differences = diff_canonical(inspection_to_canonical(existing, dates=True), data)
         if not differences:
             out.write(
                 f"Dry run: inspection #{existing.pk} is unchanged (it already matches this "
