@@ -73,7 +73,7 @@ def build_export(job_id: str) -> str:
 
 @shared_task(name="improvements.purge_expired_exports")
 def purge_expired_exports() -> int:
-    """Exports are kept for a day."""
+    """Exports, and trackers previewed but never imported, are kept for a day."""
     from .boards import jobs
 
-    return jobs.purge_expired()
+    return jobs.purge_expired() + jobs.purge_waiting_imports()

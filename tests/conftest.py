@@ -62,8 +62,11 @@ def _suite_clock():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Files kept in the default storage (a tracker waiting for its import's confirmation)
+    # go to the run's temporary folder, not the checkout's var/.
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
     # Pages are rendered without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -77,6 +80,7 @@ def _test_settings(settings):
 DATA_MIGRATIONS = [
     ("improvements.migrations.0002_inspectors_group", "create_group"),
     ("improvements.migrations.0004_default_reminder_rules", "create"),
+    ("improvements.migrations.0014_pcc_response_reminders", "create"),
 ]
 
 

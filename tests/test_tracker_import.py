@@ -419,3 +419,23 @@ def test_a_confirmation_from_another_session_is_refused(client, findings, people
 def test_staff_cannot_import(client, findings, owner):
     client.force_login(owner)
     assert client.get(_import_url(findings[0])).status_code == 403
+
+
+def test_a_preview_never_confirmed_is_purged_after_a_day(client, findings, people, manager):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from improvements.boards import jobs
+
+    client.force_login(manager)
+    upload = io.BytesIO(workbook(good_rows()))
+    upload.name = "t.xlsx"
+    client.post(_import_url(findings[0]), {"file": upload})
+    name = client.session["tracker_import"]["name"]
+    path = f"{jobs.IMPORTS_FOLDER}/{name}"
+    assert default_storage.exists(path)
+    assert jobs.purge_waiting_imports() == 0  # not a day old yet
+    assert jobs.purge_waiting_imports(now=timezone.now() + timedelta(days=1, minutes=1)) >= 1
+    assert not default_storage.exists(path)

@@ -154,16 +154,17 @@ def purge_expired(now=None) -> int:
             job.file.delete(save=False)
         job.delete()
         removed += 1
-    return removed + _purge_waiting_imports(cutoff)
+    return removed
 
 
 IMPORTS_FOLDER = "django-import-export"  # where MediaStorage keeps a previewed tracker
 
 
-def _purge_waiting_imports(cutoff) -> int:
+def purge_waiting_imports(now=None) -> int:
     """Trackers uploaded for a preview that was never confirmed, older than a day."""
     from django.core.files.storage import default_storage
 
+    cutoff = (now or timezone.now()) - EXPORT_KEEP
     try:
         _dirs, names = default_storage.listdir(IMPORTS_FOLDER)
     except FileNotFoundError:
