@@ -18,6 +18,7 @@ from .admin_utils import (
     users_visible_to,
 )
 from .models import Finding, FollowUpReview, Force, Inspection, Judgment, Membership
+from .roles import administered_force_ids
 from .services import DECISIONS, check_inspectorate_move, finding_inspectorate_decide
 
 
@@ -110,11 +111,27 @@ class ForceAdmin(ScopedHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ManagedHistoryAdmin):
+    """Memberships are a force's people: outside the inspectorate, only the force's
+    administrators manage them (as on the Team pages, ``people/services.py``), and never
+    their own."""
+
     list_display = ["user", "force", "role"]
     list_filter = ["force", "role"]
     list_select_related = ["user", "force"]
     search_fields = ["user__username", "user__email", "user__last_name", "force__name"]
     autocomplete_fields = ["user", "force"]
+
+    def managed_forces(self, request):
+        return administered_force_ids(request.user)
+
+    def _own(self, request, obj) -> bool:
+        return obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._own(request, obj)
 
 
 class JudgmentInline(admin.TabularInline):

@@ -169,7 +169,14 @@ class ScopedHistoryAdmin(ReadOnlyHistory, ScopedAdmin, SimpleHistoryAdmin):
 class ManagedHistoryAdmin(ScopedHistoryAdmin):
     """For rows only a force's managers (and inspectors) may administer (memberships):
     a force user sees, and chooses, only the forces they manage, so nobody can make
-    themselves a member or manager of another force."""
+    themselves a member or manager of another force. ``managed_forces`` narrows it
+    further (memberships: the forces a user administers)."""
+
+    def managed_forces(self, request):
+        """The forces whose rows a force user may administer here (default: managed)."""
+        from .roles import managed_force_ids
+
+        return managed_force_ids(request.user)
 
     def get_queryset(self, request):
         from .roles import user_is_inspector
@@ -177,14 +184,14 @@ class ManagedHistoryAdmin(ScopedHistoryAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request)
         if user_is_inspector(request.user):
             return queryset
-        return queryset.managed_by(request.user)
+        return queryset.filter(**{f"{queryset.force_path}__in": self.managed_forces(request)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         from .models import Force
         from .roles import user_is_inspector
 
         if db_field.related_model is Force and not user_is_inspector(request.user):
-            kwargs["queryset"] = Force.objects.managed_by(request.user)
+            kwargs["queryset"] = Force.objects.filter(pk__in=self.managed_forces(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

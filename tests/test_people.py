@@ -303,3 +303,39 @@ def test_the_team_page_lists_the_force_only(admin_client, owner, outsider):
     page = admin_client.get("/team/").content.decode()
     assert owner.username in page or owner.get_full_name() in page
     assert outsider.get_full_name() not in page and outsider.username not in page
+
+
+def test_in_the_django_admin_too_only_administrators_manage_memberships_and_not_their_own(
+    client, alpha, owner
+):
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(
+        content_type__app_label="inspections", codename__endswith="membership"
+    )
+    boss = UserFactory(username="boss", is_staff=True)
+    MembershipFactory(user=boss, force=alpha, role=Membership.Role.MANAGER)
+    chief = UserFactory(username="chief", is_staff=True)
+    chief_membership = MembershipFactory(user=chief, force=alpha, role=Membership.Role.ADMIN)
+    for user in (boss, chief):
+        user.user_permissions.set(perms)
+    theirs = owner.memberships.get(force=alpha)
+
+    client.force_login(boss)  # a manager, not an administrator
+    assert client.get(f"/admin/inspections/membership/{theirs.pk}/change/").status_code == 404
+    page = client.get("/admin/inspections/membership/").content.decode()
+    assert owner.username not in page
+
+    client.force_login(chief)
+    assert client.get(f"/admin/inspections/membership/{theirs.pk}/change/").status_code == 200
+    own = client.get(f"/admin/inspections/membership/{chief_membership.pk}/change/")
+    assert (
+        own.status_code == 200 and "Save" not in own.content.decode().split("submit-row")[-1][:400]
+    )
+    response = client.post(
+        f"/admin/inspections/membership/{chief_membership.pk}/change/",
+        {"user": chief.pk, "force": alpha.pk, "role": "staff"},
+    )
+    assert response.status_code == 403
+    chief_membership.refresh_from_db()
+    assert chief_membership.role == "admin"
