@@ -38,3 +38,50 @@ for (const input of document.querySelectorAll('input[data-people-url]')) {
     }, 200)
   })
 }
+
+// The idle timeout warning (the GOV.UK timeout-warning pattern): the server ends a
+// session after data-idle-seconds without activity; shortly before, a dialog offers to
+// stay signed in (a POST to the keep-alive URL). Without JavaScript the timeout still
+// happens on the server; only the warning is missing.
+const timeout = document.getElementById('timeout-warning')
+if (timeout && typeof timeout.showModal === 'function') {
+  const idle = Number(timeout.dataset.idleSeconds) * 1000
+  const warn = Number(timeout.dataset.warnSeconds) * 1000
+  const countdown = timeout.querySelector('[data-countdown]')
+  let warnTimer = null
+  let endTimer = null
+  let tick = null
+  let deadline = 0
+  const schedule = () => {
+    clearTimeout(warnTimer)
+    clearTimeout(endTimer)
+    clearInterval(tick)
+    deadline = Date.now() + idle
+    warnTimer = setTimeout(show, Math.max(idle - warn, 0))
+    endTimer = setTimeout(() => window.location.reload(), idle + 1000)
+  }
+  const show = () => {
+    const update = () => {
+      const seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000))
+      const minutes = Math.floor(seconds / 60)
+      countdown.textContent = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${seconds} seconds`
+    }
+    update()
+    tick = setInterval(update, 1000)
+    timeout.showModal()
+  }
+  timeout.querySelector('form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const form = event.target
+    try {
+      const response = await fetch(form.action, { method: 'POST', body: new FormData(form), credentials: 'same-origin' })
+      if (!response.ok) { window.location.reload(); return }
+    } catch (error) {
+      window.location.reload()
+      return
+    }
+    timeout.close()
+    schedule()
+  })
+  schedule()
+}

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "peel.middleware.idle_timeout",
+    "peel.middleware.security_headers",
+    "peel.uploads.refused_upload_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -184,18 +187,49 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "30")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Security headers that cost nothing locally and matter in production.
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
+# Secure by default when DEBUG is off: Secure cookies with __Host- names, HSTS for a
+# year, an SSL redirect unless a TLS proxy does it. Each can be lowered by its variable,
+# and `manage.py check --deploy --fail-level WARNING` passes with only SECRET_KEY and
+# ALLOWED_HOSTS set.
+_SECURE = not DEBUG
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", "false")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true" if _SECURE else "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# __Host- cookies: Secure, for this host only, path /: no subdomain can set or read them.
+SESSION_COOKIE_NAME = "__Host-peel-session" if SESSION_COOKIE_SECURE else "peel-session"
+CSRF_COOKIE_NAME = "__Host-peel-csrf" if CSRF_COOKIE_SECURE else "peel-csrf"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
-SECURE_HSTS_INCLUDE_SUBDOMAINS = False
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", "false") else None
+SECURE_SSL_REDIRECT = envbool(
+    "SECURE_SSL_REDIRECT", "true" if _SECURE and not BEHIND_TLS_PROXY else "false"
 )
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if _SECURE else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", "true" if _SECURE else "false"
+)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true" if _SECURE else "false")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# The load balancer's health check comes over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+
+# Sessions end after SESSION_IDLE_MINUTES without activity (peel.middleware.idle_timeout,
+# with the GOV.UK timeout warning before), and at most SESSION_MAX_HOURS after the last
+# activity in any case.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_MINUTES", "30") * 60
+SESSION_COOKIE_AGE = envint("SESSION_MAX_HOURS", "12") * 3600
+if SESSION_IDLE_SECONDS <= 0:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be a positive number of minutes")
+
+# Uploads: the body stops being read once a file passes EVIDENCE_MAX_BYTES (peel.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "peel.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Content Security Policy (django-csp): no inline scripts or styles anywhere; scripts
 # are static modules. The SVG charts are inline markup with attributes, not styles.

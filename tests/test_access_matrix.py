@@ -283,6 +283,9 @@ PAGES = {
         MY_ACTIONS, inspector=NATIONAL, superuser=NATIONAL
     ),  # anonymous: login_required
     "accessibility": all_personas(200),
+    "healthz": all_personas(200),
+    # The timeout warning's "Stay signed in": renews the session, for anyone signed in.
+    "session-keepalive": {"GET": POST_ONLY, "POST": logged_in(204)},
     "login": {"GET": all_personas(200)},
     "logout": {"GET": all_personas(405), "POST": all_personas(LOGIN)},
     "password_change": {"GET": logged_in(200), "POST": logged_in(200)},
