@@ -7,6 +7,7 @@ with the variable's name in the message.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "inspections",
     "improvements",
     "people",
+    "axes",
     "devdata",
 ]
 
@@ -87,7 +89,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Lockout (django-axes, peel/auth.py): LOCKOUT_FAILURES wrong passwords for one username,
+# or from one address, lock sign-in for LOCKOUT_MINUTES; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "peel.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("LOCKOUT_ENABLED", "true")
+AXES_FAILURE_LIMIT = envint("LOCKOUT_FAILURES", "10")
+LOCKOUT_MINUTES = envint("LOCKOUT_MINUTES", "15")
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "peel.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "peel.auth.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "peel.urls"
 
@@ -319,6 +339,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,14 +1,22 @@
 """Which sessions a user is signed in with, and ending them all."""
 
+import time
 from importlib import import_module
 
 from django.conf import settings
+
+from peel.middleware import LAST_SEEN
 
 from .models import UserSession
 
 
 def remember(sender, request, user, **kwargs):
-    key = getattr(getattr(request, "session", None), "session_key", None)
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    # Signing in is activity: the idle clock starts now (peel.middleware.idle_timeout).
+    session[LAST_SEEN] = int(time.time())
+    key = session.session_key
     if key:
         UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
 

@@ -232,6 +232,7 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
     token_generator = services.invitation_tokens
     template_name = "people/welcome.html"
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
     reset_url_token = "choose-password"  # noqa: S105 (the URL word, not a secret)
 

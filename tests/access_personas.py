@@ -243,4 +243,20 @@ def build_world() -> World:
     alpha_side.action.contributors.add(users["contributor"])
     beta_side = _side("beta", beta, beta_owner, users["beta_manager"], rules[0])
     group = Group.objects.get(name="Inspectors")
-    return World(users=users, alpha=alpha_side, beta=beta_side, rules=rules, group=group)
+    world = World(users=users, alpha=alpha_side, beta=beta_side, rules=rules, group=group)
+    # django-axes' records (the lockout's), service-wide, for the superuser alone.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {
+        "user_agent": "matrix",
+        "ip_address": "10.0.0.9",
+        "username": "someone",
+        "http_accept": "text/html",
+        "path_info": "/accounts/login/",
+    }
+    world.extra["axes.accessattempt"] = AccessAttempt.objects.create(
+        **seen, get_data="", post_data="", failures_since_start=3
+    )
+    world.extra["axes.accesslog"] = AccessLog.objects.create(**seen)
+    world.extra["axes.accessfailurelog"] = AccessFailureLog.objects.create(**seen)
+    return world

@@ -467,6 +467,11 @@ ADMIN_RIGHTS = {
     "improvements.reminderpreference": ("", "vacd", ""),
     "auth.user": ("", "vacd", ""),
     "auth.group": ("", "vacd", ""),
+    # Lockouts (django-axes): the service administrators', read-only but for deleting,
+    # which lifts a lockout.
+    "axes.accessattempt": ("", "vcd", ""),
+    "axes.accesslog": ("", "vcd", ""),
+    "axes.accessfailurelog": ("", "vcd", ""),
 }
 
 # Models whose rows belong to a force (the force admin sees Alpha's only), and how a
@@ -490,6 +495,9 @@ ADMIN_LABELS = {
     "improvements.evidence": ["alpha", "beta", "alpha-link", "beta-link"],
     "improvements.reminderrule": ["rule"],
     "auth.group": ["group"],
+    "axes.accessattempt": ["row"],
+    "axes.accesslog": ["row"],
+    "axes.accessfailurelog": ["row"],
 }
 # Models the admin only shows (their add form is refused, POST included).
 VIEW_ONLY_MODELS = {"improvements.action", "improvements.progressupdate", "improvements.evidence"}
@@ -704,6 +712,9 @@ def _admin_object(w, model: str, label: str):
         "improvements.reminderpreference": lambda: side().preference,
         "auth.user": lambda: side().owner,
         "auth.group": lambda: w.group,
+        "axes.accessattempt": lambda: w.extra[model],
+        "axes.accesslog": lambda: w.extra[model],
+        "axes.accessfailurelog": lambda: w.extra[model],
     }
     return getters[model]()
 
@@ -870,6 +881,9 @@ EDIT = {
     "improvements.reminderpreference": {"opt_out": "on"},
     "auth.user": {"is_superuser": "on"},
     "auth.group": {"name": "Rewritten"},
+    "axes.accessattempt": {"username": "Rewritten"},
+    "axes.accesslog": {"username": "Rewritten"},
+    "axes.accessfailurelog": {"username": "Rewritten"},
 }
 
 
