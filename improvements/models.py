@@ -11,7 +11,6 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -199,9 +198,12 @@ def _evidence_name(instance, filename: str) -> str:
 
 
 def private_storage():
-    """Evidence storage, outside every served folder (a callable keeps paths out of
-    migrations and lets tests point it elsewhere)."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    """Evidence storage: ``STORAGES["evidence"]``, a private folder or object storage,
+    never served directly (``improvements/storage.py``; a callable keeps it out of
+    migrations)."""
+    from .storage import EvidenceStorage
+
+    return EvidenceStorage()
 
 
 class Action(CheckedModel):

@@ -46,6 +46,7 @@ from .forms import (
 )
 from .models import Action, ReminderPreference
 from .response import DOCX_TYPE, response_docx, response_filename
+from .storage import EvidenceCorrupt, StorageUnavailable, open_verified
 from .tracker import TrackerUnreadable, import_tracker
 from .workflow import MoveRefused, user_is_participant, user_may_manage
 
@@ -73,6 +74,8 @@ def _call_service(form, call) -> bool:
         _apply_service_errors(form, exc)
     except (MoveRefused, services.StaleAction) as exc:
         form.add_error(None, str(exc))
+    except StorageUnavailable as exc:
+        form.add_error("evidence_file" if "evidence_file" in form.fields else None, str(exc))
     else:
         return True
     return False
@@ -311,17 +314,33 @@ def action_assign(request, pk: int):
 def evidence_download(request, pk: int):
     """Evidence files only ever leave through here, after the access check."""
     evidence = selectors.evidence_get_for_user_or_404(request.user, pk)
+    if not evidence.file:
+        raise Http404("This evidence is a link, not a file.")
     try:
-        handle = evidence.file.open("rb")
+        handle = open_verified(evidence.file, evidence.sha256)
     except FileNotFoundError:
         # The row says what the file was (name, size, SHA-256); restore it from backup.
         logger.error("evidence %s: file %s is missing from storage", evidence.pk, evidence.file)
-        raise Http404("The file is missing from storage. Ask the service administrator.") from None
+        return _evidence_unavailable(request, evidence, "missing", 404)
+    except StorageUnavailable:
+        return _evidence_unavailable(request, evidence, "unavailable", 503)
+    except EvidenceCorrupt:
+        logger.error("evidence %s: file %s fails its SHA-256 check", evidence.pk, evidence.file)
+        return _evidence_unavailable(request, evidence, "corrupt", 409)
     return FileResponse(
         handle,
         as_attachment=True,
         filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
         content_type=evidence.content_type or "application/octet-stream",
+    )
+
+
+def _evidence_unavailable(request, evidence, why: str, status: int):
+    return render(
+        request,
+        "improvements/evidence_unavailable.html",
+        {"evidence": evidence, "why": why, "action": evidence.action},
+        status=status,
     )
 
 

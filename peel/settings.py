@@ -177,10 +177,44 @@ elif CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-STORAGES = {
-    "default": {
+# Evidence (and background exports) live in STORAGES["evidence"]: a private local folder
+# by default, or S3-compatible object storage (django-storages, boto3) with
+# EVIDENCE_STORAGE=s3, shared by every web server. Files never get a public URL: they are
+# streamed by the download view after its access check (improvements/storage.py).
+EVIDENCE_STORAGE = os.environ.get("EVIDENCE_STORAGE", "local").strip().lower()
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "evidence"))
+if EVIDENCE_STORAGE == "local":
+    _PRIVATE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-    },
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    }
+elif EVIDENCE_STORAGE == "s3":
+    if not os.environ.get("EVIDENCE_BUCKET"):
+        raise ImproperlyConfigured("EVIDENCE_STORAGE=s3 needs EVIDENCE_BUCKET")
+    _PRIVATE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["EVIDENCE_BUCKET"],
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+            "access_key": os.environ.get("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("EVIDENCE_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"}
+            if envbool("EVIDENCE_S3_ENCRYPT", "false")
+            else {},
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE={EVIDENCE_STORAGE!r}: use local or s3")
+STORAGES = {
+    # The default store holds what waits between requests (a tracker being previewed):
+    # shared like the evidence when that is object storage.
+    "default": _PRIVATE,
+    "evidence": _PRIVATE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -189,9 +223,6 @@ STORAGES = {
         ),
     },
 }
-# Evidence files are private: kept outside any served folder and handed out only by a
-# view that re-checks access.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "evidence"))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -66,10 +66,15 @@ def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Files kept in the default storage (a tracker waiting for its import's confirmation)
     # go to the run's temporary folder, not the checkout's var/.
-    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+    media = str(tmp_path_factory.getbasetemp() / "media")
+    settings.MEDIA_ROOT = media
     # Pages are rendered without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     # Each test starts with an empty cache: the board's cached fragments are keyed by

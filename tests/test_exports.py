@@ -308,6 +308,7 @@ def test_a_download_is_for_the_person_who_asked_and_for_a_day(
     assert client.get(download).status_code == 200
     path = job.file.path if hasattr(job.file, "path") else None
     time_machine.move_to(timezone.now() + timedelta(days=1, minutes=1))
+    client.force_login(manager)  # a day on, yesterday's session has timed out
     assert client.get(status).status_code == 404
     assert jobs.purge_expired() == 1
     assert not ExportJob.objects.filter(pk=job.pk).exists()
