@@ -5,12 +5,14 @@ looks the object up unscoped, so it would confirm that another force's object ex
 here an object outside the user's ``for_user`` is a 404, as everywhere else.
 """
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 
 
 def scoped_view_on_site(request, content_type_id, object_id):
@@ -33,6 +35,16 @@ class PeelAdminSite(admin.AdminSite):
     site_header = "PEEL improvement tracker – administration"
     site_title = "PEEL tracker admin"
     index_title = "Inspections, findings and actions across all forces"
+
+    def login(self, request, extra_context=None):
+        """With PASSWORD_LOGIN=false the admin has no password form of its own either:
+        staff sign in through single sign-on, like everyone else."""
+        if not settings.PASSWORD_LOGIN:
+            return redirect_to_login(
+                request.GET.get("next") or reverse("admin:index", current_app=self.name),
+                reverse("login"),
+            )
+        return super().login(request, extra_context)
 
     def get_urls(self):
         urls = super().get_urls()

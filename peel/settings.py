@@ -99,6 +99,36 @@ AUTHENTICATION_BACKENDS = [
     "peel.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Single sign-on over OpenID Connect (peel/oidc.py), on when OIDC_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "") or (
+    f"{OIDC_ISSUER}/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+if OIDC_ENABLED and not OIDC_DISCOVERY_URL:
+    raise ImproperlyConfigured("OIDC_CLIENT_ID is set: set OIDC_ISSUER or OIDC_DISCOVERY_URL too")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_ID_CLAIM = os.environ.get("OIDC_ID_CLAIM", "sub")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "")
+OIDC_INSPECTOR_GROUPS = envlist("OIDC_INSPECTOR_GROUPS", "")
+OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your organisation's account")
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", "10")
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/no-access/"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("peel.oidc.OIDCBackend")
+# PASSWORD_LOGIN=false: only single sign-on (local passwords stay for development and the demo).
+PASSWORD_LOGIN = envbool("PASSWORD_LOGIN", "true")
+if not PASSWORD_LOGIN and not OIDC_ENABLED:
+    raise ImproperlyConfigured("PASSWORD_LOGIN=false needs single sign-on: set OIDC_CLIENT_ID")
+
 AXES_ENABLED = envbool("LOCKOUT_ENABLED", "true")
 AXES_FAILURE_LIMIT = envint("LOCKOUT_FAILURES", "10")
 LOCKOUT_MINUTES = envint("LOCKOUT_MINUTES", "15")

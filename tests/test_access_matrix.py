@@ -284,6 +284,11 @@ PAGES = {
     ),  # anonymous: login_required
     "accessibility": all_personas(200),
     "healthz": all_personas(200),
+    # Where single sign-on sends someone the tracker doesn't know.
+    "no-access": all_personas(200),
+    # Single sign-on's two URLs: a 404 until OIDC_CLIENT_ID is set (tests/test_sso.py).
+    "oidc_authentication_init": all_personas(404),
+    "oidc_authentication_callback": all_personas(404),
     # The timeout warning's "Stay signed in": renews the session, for anyone signed in.
     "session-keepalive": {"GET": POST_ONLY, "POST": logged_in(204)},
     "login": {"GET": all_personas(200)},
