@@ -635,6 +635,9 @@ class Reminder(models.Model):
     digest_date = models.DateField(help_text="The sweep's date: one email a recipient a day.")
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker claimed it for sending."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)

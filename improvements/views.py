@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -66,6 +67,14 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+# The database's own constraints are the last line: a write that passed every check
+# above it but breaks one (a race, or a rule only the database holds) is a form error.
+REFUSED_BY_DATABASE = (
+    "That could not be saved: it conflicts with a change saved at the same moment, or "
+    "with a rule the database keeps. Nothing was saved; your input is kept below."
+)
+
+
 def _call_service(form, call) -> bool:
     """Run a service call; a refusal becomes a form error (never a 500)."""
     try:
@@ -76,6 +85,9 @@ def _call_service(form, call) -> bool:
         form.add_error(None, str(exc))
     except StorageUnavailable as exc:
         form.add_error("evidence_file" if "evidence_file" in form.fields else None, str(exc))
+    except IntegrityError as exc:
+        logger.warning("refused by a database constraint: %s", exc)
+        form.add_error(None, REFUSED_BY_DATABASE)
     else:
         return True
     return False
@@ -542,6 +554,9 @@ def inspection_plan(request, pk: int):
             ]
             try:
                 created = services.actions_create(new=new, by=request.user)
+            except IntegrityError as exc:
+                logger.warning("plan refused by a database constraint: %s", exc)
+                messages.error(request, REFUSED_BY_DATABASE)
             except services.PlanRefused as exc:
                 for index, errors in exc.errors.items():
                     form = filled[index][1]

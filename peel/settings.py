@@ -357,6 +357,15 @@ elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "memo
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use redis://, amqp:// or filesystem://"
     )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message a worker took but never acknowledged (it died) is delivered again after
+    # this long; longer than any task may run (CELERY_TASK_TIME_LIMIT).
+    # kombu looks for such messages about every interval × throttle seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600"),
+        "unacked_restore_interval": envint("CELERY_RESTORE_INTERVAL", "10"),
+        "unacked_restore_throttle": envint("CELERY_RESTORE_THROTTLE", "10"),
+    }
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_ACCEPT_CONTENT = ["json"]

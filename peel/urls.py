@@ -47,3 +47,5 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("improvements.urls")),
 ]
+
+handler500 = "peel.views.server_error"

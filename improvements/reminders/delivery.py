@@ -7,6 +7,7 @@ records the outcome (sent, or failed with the error) on the ledger.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
@@ -26,7 +27,9 @@ from ..boards.selectors import action_counts
 from ..models import WORKING_STATUSES, Action, Reminder, ReminderRule
 
 MAX_ATTEMPTS = 5
-CLAIM_TIMEOUT = timedelta(minutes=30)
+# A claim older than this is taken to be a worker's that died mid-delivery (longer than
+# any task may run: CELERY_TASK_TIME_LIMIT), and its rows can be claimed again.
+CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("REMINDER_CLAIM_SECONDS", "1800")))
 
 A = ReminderRule.Anchor
 AUD = ReminderRule.Audience
@@ -47,7 +50,8 @@ def _claimable(day: date):
     return Reminder.objects.filter(digest_date__lte=day, attempts__lt=MAX_ATTEMPTS).filter(
         Q(status=Reminder.State.PENDING)
         | Q(status=Reminder.State.FAILED)
-        | Q(status=Reminder.State.SENDING, created_at__lt=stale, sent_at__isnull=True)
+        | Q(status=Reminder.State.SENDING, sent_at__isnull=True)
+        & (Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True, created_at__lt=stale))
     )
 
 
@@ -66,7 +70,7 @@ def deliver(recipient_id: int, day: date) -> int:
         claimed = (
             _claimable(day)
             .filter(recipient_id=recipient_id)
-            .update(status=Reminder.State.SENDING, claim=token)
+            .update(status=Reminder.State.SENDING, claim=token, claimed_at=timezone.now())
         )
     if not claimed:
         return 0
