@@ -46,6 +46,13 @@ def security_headers(get_response):
     return middleware
 
 
+def _duration(seconds: int) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} seconds"
+
+
 def idle_timeout(get_response):
     def middleware(request):
         user = getattr(request, "user", None)
@@ -54,17 +61,17 @@ def idle_timeout(get_response):
             last = request.session.get(LAST_SEEN)
             if last is not None and now - last > settings.SESSION_IDLE_SECONDS:
                 logout(request)
-                minutes = settings.SESSION_IDLE_SECONDS // 60
                 messages.info(
                     request,
-                    f"You were signed out after {minutes} minutes without activity. "
-                    "Sign in again to carry on.",
+                    f"You were signed out after {_duration(settings.SESSION_IDLE_SECONDS)} "
+                    "without activity. Sign in again to carry on.",
                 )
                 if request.method == "GET":
                     return redirect_to_login(request.get_full_path(), reverse("login"))
                 return redirect("login")
             passive = request.META.get(PASSIVE_HEADER) == "1"
-            if not passive and (last is None or now - last >= TOUCH_EVERY):
+            touch_every = min(TOUCH_EVERY, settings.SESSION_IDLE_SECONDS // 4)
+            if not passive and (last is None or now - last >= touch_every):
                 request.session[LAST_SEEN] = now
         return get_response(request)
 
