@@ -434,6 +434,8 @@ def action_reassign(
         return action
     now = timezone.now()
     summary = "; ".join(notes) + (f". Reason: {reason}" if reason else ".")
+    # Written to the log, but not progress: the "no update for 30 days" clock
+    # (last_update_at) counts only what the owner reports.
     _claim(
         action,
         expected_version,
@@ -442,7 +444,6 @@ def action_reassign(
         owner=owner,
         lead=lead,
         due_date=due_date,
-        last_update_at=now,
     )
     _log(action, by, summary, now)
     return action

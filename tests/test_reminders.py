@@ -222,8 +222,36 @@ def test_dry_run_writes_and_sends_nothing(action, mailoutbox):
     due_in(action, 7)
     out = StringIO()
     call_command("send_reminders", "--date", WED.isoformat(), "--dry-run", "--json", stdout=out)
-    assert json.loads(out.getvalue())["sent"] == 1
+    printed = json.loads(out.getvalue())
+    assert printed["would_send"] == 1 and "sent" not in printed
     assert not Reminder.objects.exists() and mailoutbox == []
+
+
+def test_reminders_state_facts_with_the_actions_own_reference(action, owner, mailoutbox):
+    due_in(action, 7)
+    run(WED)
+    body = mailoutbox[0].body
+    assert f"{action.finding.reference}/A{action.pk}: {action.title}" in body
+    assert "Due in 7 days (10 March)" in body
+    for rule in ReminderRule.objects.all():
+        assert f"\n  {rule.name}\n" not in body  # no rule names, only facts
+    due_in(action, -18)
+    Reminder.objects.all().delete()
+    run(WED)
+    assert "18 days overdue (due 13 February)" in mailoutbox[-1].body
+
+
+def test_a_preview_prints_the_email_and_sends_and_writes_nothing(action, owner, mailoutbox):
+    due_in(action, 7)
+    out = StringIO()
+    call_command(
+        "send_reminders", "--preview", owner.username, "--date", WED.isoformat(), stdout=out
+    )
+    printed = out.getvalue()
+    assert f"To: {owner.email}" in printed and "Due in 7 days (10 March)" in printed
+    assert not Reminder.objects.exists() and mailoutbox == []
+    with pytest.raises(Exception, match="No one has the username"):
+        call_command("send_reminders", "--preview", "nobody-here")
 
 
 def test_bad_date_is_a_clear_error():
@@ -348,7 +376,7 @@ def test_managers_are_reminded_of_the_pcc_response_deadline(
     (message,) = mailoutbox
     assert message.to == [manager.email]
     assert "The PCC's response to a report".upper() in message.body
-    assert "due in 14 days (17 March 2027, 56 days after publication)" in message.body
+    assert "due in 14 days (17 March), 56 days after publication" in message.body
     assert f"/inspections/{alpha_inspection.pk}/" in message.body
     assert Ledger.objects.get().subject == f"inspection:{alpha_inspection.pk}"
     # Once only, and nothing more until the 3-day reminder.
@@ -356,7 +384,7 @@ def test_managers_are_reminded_of_the_pcc_response_deadline(
     assert run(WED + timedelta(1))["sent"] == 0
     # The 3-day reminder is owed on Sunday 14 March: it goes out the Friday before.
     assert run(WED + timedelta(9))["sent"] == 1
-    assert "due in 5 days (17 March 2027" in mailoutbox[-1].body  # counted from the Friday
+    assert "due in 5 days (17 March)" in mailoutbox[-1].body  # counted from the Friday
 
 
 def test_no_response_reminder_without_a_publication_date(alpha_inspection, manager, mailoutbox):

@@ -260,3 +260,25 @@ def test_two_people_saving_at_once(alpha_finding, owner, manager):
         t.join()
     assert sorted(results) == ["ok", "stale"]
     assert ProgressUpdate.objects.filter(action=action).count() == 1
+
+
+def test_a_reassignment_or_a_date_move_does_not_reset_the_staleness_clock(action, manager, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=40)
+    Action.objects.filter(pk=action.pk).update(last_update_at=long_ago, created_at=long_ago)
+    action.refresh_from_db()
+    services.action_reassign(
+        action=action,
+        by=manager,
+        owner=staff,
+        lead=action.lead,
+        due_date=action.due_date + timedelta(days=30),
+        reason="The programme slipped",
+    )
+    action.refresh_from_db()
+    assert action.last_update_at == long_ago
+    assert Action.objects.stale(timezone.localdate()).filter(pk=action.pk).exists()
+    assert action.updates.last().text.startswith("Owner:")  # still told in the log

@@ -20,6 +20,7 @@ from .delivery import (
     DeliveryFailed,
     build_digest,
     deliver,
+    preview,
     recipients_due,
 )
 from .engine import (
@@ -56,6 +57,7 @@ __all__ = [
     "deliver",
     "is_working_day",
     "owed",
+    "preview",
     "previous_working_day",
     "recipients_due",
     "send_horizon",

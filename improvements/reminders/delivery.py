@@ -20,11 +20,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from inspections.models import FollowUpReview, Inspection
+from inspections.models import FollowUpReview, Force, Inspection
 from inspections.roles import managed_force_ids, user_is_inspector, user_roles
 
 from ..boards.selectors import action_counts
-from ..models import WORKING_STATUSES, Action, Reminder, ReminderRule
+from ..models import WORKING_STATUSES, Action, Reminder, ReminderPreference, ReminderRule
 
 MAX_ATTEMPTS = 5
 # A claim older than this is taken to be a worker's that died mid-delivery (longer than
@@ -180,15 +180,15 @@ def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternative
             sections[section].append(
                 {
                     "title": action.title,
-                    "reference": action.finding.reference,
+                    "reference": action.reference,
                     "due_date": action.due_date,
                     "status": action.get_status_display(),
                     "url": _link(action.get_absolute_url()),
-                    "note": row.rule.name,
+                    "note": action_fact(action, section, day),
                 }
             )
         elif row.review_id:
-            sections[section].extend(_review_items(row.review, user))
+            sections[section].extend(_review_items(row.review, user, day))
         elif row.subject.startswith("inspection:"):
             item = _response_item(int(row.subject.split(":")[1]), day)
             if item:
@@ -221,7 +221,33 @@ def build_digest(user, rows: list[Reminder], day: date) -> EmailMultiAlternative
     return message
 
 
-def _review_items(review: FollowUpReview, user) -> list[dict]:
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def due_fact(due: date, day: date) -> str:
+    """ "due in 11 days (13 December)", "due today (2 December)", "18 days overdue
+    (due 14 November)": what a date means on the digest's day."""
+    days = (due - day).days
+    when = f"{due:%-d %B}" if due.year == day.year else f"{due:%-d %B %Y}"
+    if days > 0:
+        return f"due in {_days(days)} ({when})"
+    if days == 0:
+        return f"due today ({when})"
+    return f"{_days(-days)} overdue (due {when})"
+
+
+def action_fact(action, section: str, day: date) -> str:
+    """The fact a reminder is about, in words, never the rule's name."""
+    if section == "stale":
+        last = action.last_update_at or action.created_at
+        since = (day - timezone.localtime(last).date()).days
+        return f"no update for {_days(since)} (last on {timezone.localtime(last):%-d %B})"
+    fact = due_fact(action.due_date, day)
+    return fact[:1].upper() + fact[1:]
+
+
+def _review_items(review: FollowUpReview, user, day: date) -> list[dict]:
     actions = (
         Action.objects.working()
         .in_review_scope(review)
@@ -233,11 +259,11 @@ def _review_items(review: FollowUpReview, user) -> list[dict]:
     return [
         {
             "title": a.title,
-            "reference": a.finding.reference,
+            "reference": a.reference,
             "due_date": a.due_date,
             "status": a.get_status_display(),
             "url": _link(a.get_absolute_url()),
-            "note": f"{review.title}: evidence due {review.evidence_due:%d %B %Y}",
+            "note": f"{review.title}: evidence {due_fact(review.evidence_due, day)}",
         }
         for a in actions
     ]
@@ -248,14 +274,6 @@ def _response_item(inspection_id: int, day: date) -> dict | None:
     if inspection is None or inspection.response_due is None:
         return None
     due = inspection.response_due
-    days = (due - day).days
-    when = (
-        "today"
-        if days == 0
-        else f"in {days} day{'s' if days != 1 else ''}"
-        if days > 0
-        else f"{-days} day{'s' if days != -1 else ''} ago"
-    )
     return {
         "title": inspection.title,
         "reference": "",
@@ -263,9 +281,8 @@ def _response_item(inspection_id: int, day: date) -> dict | None:
         "status": "",
         "url": _link(reverse("improvements:inspection-detail", args=[inspection.pk])),
         "note": (
-            f"The police and crime commissioner's comments are due {when} "
-            f"({due:%d %B %Y}, 56 days after publication). Download a draft from the plan "
-            "on the inspection page."
+            f"The police and crime commissioner's comments are {due_fact(due, day)}, 56 "
+            "days after publication. Download a draft from the plan on the inspection page."
         ),
     }
 
@@ -283,3 +300,45 @@ def _force_summary(force_id: int, force_name: str, day: date) -> dict:
         "url": _link("/board/"),
         "note": "Weekly digest",
     }
+
+
+def preview(user, day: date):
+    """The digest ``user`` would get on ``day`` (``send_reminders --preview``): what the
+    rules owe them then, less what was already sent, without writing or sending."""
+    from .engine import owed as owed_on
+
+    rules = {r.pk: r for r in ReminderRule.objects.filter(active=True)}
+    opted_out = ReminderPreference.objects.filter(user=user, opt_out=True).exists()
+    sent = set(
+        Reminder.objects.filter(recipient=user, status=Reminder.State.SENT).values_list(
+            "rule_id", "subject", "anchor_date"
+        )
+    )
+    items = [
+        o
+        for o in owed_on(day, list(rules.values()))
+        if o.recipient_id == user.pk
+        and (o.rule_id, o.subject, o.anchor_date) not in sent
+        and (rules[o.rule_id].mandatory or not opted_out)
+    ]
+    if not items:
+        return None
+    actions = Action.objects.select_related(
+        "finding__judgment", "finding__inspection__force"
+    ).in_bulk([o.action_id for o in items if o.action_id])
+    reviews = FollowUpReview.objects.in_bulk([o.review_id for o in items if o.review_id])
+    forces = {f.pk: f for f in Force.objects.filter(pk__in={o.force_id for o in items})}
+    rows = [
+        Reminder(
+            rule=rules[o.rule_id],
+            subject=o.subject,
+            action=actions.get(o.action_id),
+            review=reviews.get(o.review_id),
+            force=forces[o.force_id],
+            recipient=user,
+            anchor_date=o.anchor_date,
+            digest_date=day,
+        )
+        for o in items
+    ]
+    return build_digest(user, rows, day)

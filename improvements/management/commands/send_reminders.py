@@ -18,9 +18,16 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="Count; write and send nothing.")
         parser.add_argument("--json", action="store_true", help="Print the counts as JSON.")
+        parser.add_argument(
+            "--preview",
+            metavar="USERNAME",
+            help="Print the email this person would get for --date; send and write nothing.",
+        )
 
-    def handle(self, *args, date=None, dry_run=False, json=False, **options):
+    def handle(self, *args, date=None, dry_run=False, json=False, preview=None, **options):
         day = self._parse(date)
+        if preview:
+            return self._preview(preview, day)
         result = reminders.sweep(day, dry_run=dry_run)
         sent = failed = 0
         recipients = set()
@@ -33,7 +40,8 @@ class Command(BaseCommand):
             with quiet:
                 sent, failed = self._deliver_all(day, recipients)
         counts = {
-            "sent": sent,
+            # A dry run sends nothing: it says what it would send.
+            ("would_send" if dry_run else "sent"): sent,
             "failed": failed,
             "skipped": result.skipped,
             "recipients": len(recipients),
@@ -60,6 +68,21 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"Could not send to user {recipient_id}: {exc}")
         return sent, failed
+
+    def _preview(self, username, day):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No one has the username {username!r}.")
+        message = reminders.preview(user, day)
+        if message is None:
+            self.stdout.write(f"{username} would get no reminder email on {day}.")
+            return
+        self.stdout.write(f"To: {', '.join(message.to)}")
+        self.stdout.write(f"Subject: {message.subject}")
+        self.stdout.write("")
+        self.stdout.write(message.body)
 
     @staticmethod
     def _parse(value):
