@@ -21,6 +21,7 @@ from .models import (
     RAG,
     Action,
     Evidence,
+    Notification,
     ProgressUpdate,
     Reminder,
     ReminderPreference,
@@ -196,6 +197,18 @@ class ReminderAdmin(ViewOnly, ScopedAdmin):
     @admin.display(description="Error")
     def short_error(self, obj):
         return Truncator(obj.error).chars(80)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ViewOnly, ScopedAdmin):
+    """The outbox: every event email, and every failure with its error."""
+
+    list_display = ["created_at", "event", "recipient", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "event", "force"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "recipient__email", "subject", "error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
 
 
 @admin.register(ReminderPreference)

@@ -6,6 +6,10 @@ class ImprovementsConfig(AppConfig):
     verbose_name = "Improvements"
 
     def ready(self):
+        from inspections.services import finding_moved
+
+        from . import notifications
         from .boards import cache
 
         cache.connect()
+        finding_moved.connect(notifications.on_finding_moved, dispatch_uid="notify-finding-moved")

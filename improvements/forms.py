@@ -235,17 +235,62 @@ class ReminderPreferenceForm(forms.ModelForm):
         widget=forms.RadioSelect,
     )
 
+    events = forms.MultipleChoiceField(
+        label="Which emails do you want when something happens?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "You always get an email when an action of yours is returned, and when the "
+            "inspectorate decides on one of your force's findings."
+        ),
+    )
+    followed_forces = forms.ModelMultipleChoiceField(
+        label="Forces whose submissions to the inspectorate you hear of",
+        required=False,
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = ReminderPreference
         fields = ["opt_out"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, inspector: bool = False, **kwargs):
+        from inspections.models import Force
+
+        from .models import MANDATORY_EVENTS, NotificationEvent
+
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
+        optional = [(e.value, e.label) for e in NotificationEvent if e not in MANDATORY_EVENTS]
+        self.fields["events"].choices = optional
+        muted = set(self.instance.muted_events or [])
+        self.fields["events"].initial = [value for value, _ in optional if value not in muted]
+        layout = [
             Field.radios("opt_out", legend_size=Size.MEDIUM),
-            Button("submit", "Save preferences"),
+            Field.checkboxes("events", legend_size=Size.MEDIUM),
+        ]
+        if inspector:
+            self.fields["followed_forces"].queryset = Force.objects.order_by("name")
+            if self.instance.pk:
+                self.fields["followed_forces"].initial = list(
+                    self.instance.followed_forces.values_list("pk", flat=True)
+                )
+            layout.append(Field.checkboxes("followed_forces", legend_size=Size.MEDIUM))
+        else:
+            del self.fields["followed_forces"]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*layout, Button("submit", "Save preferences"))
+
+    def save(self, commit=True):
+        preference = super().save(commit=False)
+        wanted = set(self.cleaned_data.get("events") or [])
+        preference.muted_events = sorted(
+            value for value, _ in self.fields["events"].choices if value not in wanted
         )
+        preference.save()
+        if "followed_forces" in self.fields:
+            preference.followed_forces.set(self.cleaned_data["followed_forces"])
+        return preference
 
 
 # --- The plan page: an action for every finding in one submission -------------------------

@@ -669,6 +669,17 @@ class ReminderPreference(models.Model):
         default=False,
         help_text="Stop reminders that are not mandatory (overdue and review reminders still come).",
     )
+    muted_events = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Event emails this person does not want (never the mandatory ones).",
+    )
+    followed_forces = models.ManyToManyField(
+        "inspections.Force",
+        blank=True,
+        related_name="followers",
+        help_text="For inspectors: the forces whose submissions to the inspectorate they hear of.",
+    )
 
     def __str__(self):
         return f"{self.user}: {'opted out' if self.opt_out else 'all reminders'}"
@@ -766,3 +777,70 @@ class ExportJob(models.Model):
         if self.state == self.State.READY:
             return 100
         return min(99, round(100 * self.done / self.total)) if self.total else 0
+
+
+# --- Event notifications: the outbox ---------------------------------------------------
+
+
+class NotificationEvent(models.TextChoices):
+    ACTION_ASSIGNED = "action_assigned", "An action is given to you (owner or lead)"
+    ACTION_RETURNED = "action_returned", "An action of yours is returned"
+    ACTION_SIGNED_OFF = "action_signed_off", "An action of yours is signed off"
+    ACTION_CLOSED = "action_closed", "An action of yours is cancelled or superseded"
+    DUE_DATE_MOVED = "due_date_moved", "An action's due date is moved"
+    EXTENSION_REQUESTED = "extension_requested", "An owner asks for more time"
+    EXTENSION_DECIDED = "extension_decided", "Your request for more time is decided"
+    FINDING_SUBMITTED = "finding_submitted", "A force submits a finding to the inspectorate"
+    FINDING_DECIDED = "finding_decided", "The inspectorate decides on a finding"
+
+
+# Sent whatever the person chose: the news that work came back to them.
+MANDATORY_EVENTS = {NotificationEvent.ACTION_RETURNED, NotificationEvent.FINDING_DECIDED}
+
+
+class Notification(models.Model):
+    """The outbox: an email owed to someone because something happened. Written by the
+    service that made the change, in the same transaction; sent after commit by a
+    Celery task, and retried by a beat task, each row exactly once (claim, then send)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    event = models.CharField(max_length=30, choices=NotificationEvent.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    force = models.ForeignKey(
+        "inspections.Force", on_delete=models.CASCADE, related_name="notifications"
+    )
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    finding = models.ForeignKey(
+        "inspections.Finding",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ForceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+
+    def __str__(self):
+        return f"{self.get_event_display()} → {self.recipient}"

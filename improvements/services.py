@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from inspections.models import Finding, Membership
 from inspections.services import check_finding_move, finding_move
 
+from . import notifications
 from .boards import cache as board_cache
 from .evidence import validate_evidence_file
 from .models import (
@@ -218,6 +219,9 @@ def actions_create(*, new: list[NewAction], by, reason: str = "") -> list[Action
         for person in item.contributors
     )
     board_cache.bump(force_id)  # a bulk insert sends no signals
+    notifications.actions_assigned(
+        [(action, action.owner, action.lead) for action in created], by=by
+    )
     return created
 
 
@@ -366,9 +370,11 @@ def action_change_status(
     text = reason or f"{move.label}."
     if move.target == Status.SIGNED_OFF and not reason:
         text = "Signed off."
-    return progress_update_add(
+    update = progress_update_add(
         action=action, by=by, text=text, to_status=to, expected_version=expected_version, at=at
     )
+    notifications.action_decided(action, by=by, target=move.target, reason=reason)
+    return update
 
 
 def action_sign_off(*, action: Action, by, note: str = "", expected_version=None, at=None):
@@ -432,6 +438,7 @@ def action_reassign(
         notes.append(f"Due date: {action.due_date:%d %B %Y} → {due_date:%d %B %Y}")
     if not notes:
         return action
+    before = {"owner": action.owner_id, "lead": action.lead_id, "due_date": action.due_date}
     now = timezone.now()
     summary = "; ".join(notes) + (f". Reason: {reason}" if reason else ".")
     # Written to the log, but not progress: the "no update for 30 days" clock
@@ -446,6 +453,20 @@ def action_reassign(
         due_date=due_date,
     )
     _log(action, by, summary, now)
+    notifications.actions_assigned(
+        [
+            (
+                action,
+                owner if owner.pk != before["owner"] else None,
+                lead if lead is not None and lead.pk != before["lead"] else None,
+            )
+        ],
+        by=by,
+    )
+    if due_date != before["due_date"]:
+        notifications.due_date_moved(
+            action, by=by, old=before["due_date"], new=due_date, reason=reason
+        )
     return action
 
 
@@ -498,7 +519,25 @@ def finding_submit_evidence(*, finding, by):
         raise MoveRefused("Add an action to the finding first.")
     if actions.exclude(status=Status.SIGNED_OFF).exists():
         raise MoveRefused("Every action must be signed off before the finding is submitted.")
+    if finding.status == Finding.Status.RETURNED and not new_since_return(finding):
+        raise MoveRefused(
+            f"The inspectorate returned this finding on {finding.status_changed_at:%-d %B %Y}. "
+            "Add something new first (an update, evidence or an action) that answers why."
+        )
     return finding_move(finding=finding, to=Finding.Status.EVIDENCE_SUBMITTED, by=by)
+
+
+def new_since_return(finding) -> bool:
+    """Whether anything was added to a returned finding since the inspectorate returned
+    it: an action, an update or evidence. The one home of "may be resubmitted"."""
+    since = finding.status_changed_at
+    if since is None:
+        return True
+    return (
+        finding.actions.filter(created_at__gt=since).exists()
+        or ProgressUpdate.objects.filter(action__finding=finding, created_at__gt=since).exists()
+        or Evidence.objects.filter(action__finding=finding, created_at__gt=since).exists()
+    )
 
 
 action_reassign.alters_data = True

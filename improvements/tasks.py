@@ -77,3 +77,12 @@ def purge_expired_exports() -> int:
     from .boards import jobs
 
     return jobs.purge_expired() + jobs.purge_waiting_imports()
+
+
+@shared_task(name="improvements.deliver_notifications")
+def deliver_notifications(ids: list[int] | None = None) -> dict:
+    """Send event emails from the outbox: these rows (just after a change), or every
+    pending one (the beat's retry)."""
+    from . import notifications
+
+    return notifications.deliver(ids)

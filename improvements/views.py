@@ -650,10 +650,12 @@ def finding_submit(request, pk: int):
 @login_required
 def reminder_preferences(request):
     preference, _ = ReminderPreference.objects.get_or_create(user=request.user)
-    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    form = ReminderPreferenceForm(
+        request.POST or None, instance=preference, inspector=user_is_inspector(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your reminder preferences are saved.")
+        messages.success(request, "Your email preferences are saved.")
         return redirect("improvements:reminder-preferences")
     return render(request, "improvements/reminder_preferences.html", {"form": form})
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import Finding
@@ -79,6 +80,11 @@ def check_finding_move(*, finding: Finding, to: str, by, reason: str = "") -> Fi
 check_inspectorate_move = check_finding_move
 
 
+# Sent in the move's transaction, after the save: the improvements app tells the people
+# concerned (improvements/notifications.py) without this app depending on it.
+finding_moved = Signal()
+
+
 @transaction.atomic
 def finding_move(*, finding: Finding, to: str, by, reason: str = "") -> Finding:
     """Make a move of the map, with who, when and why kept on the finding and in its
@@ -93,6 +99,7 @@ def finding_move(*, finding: Finding, to: str, by, reason: str = "") -> Finding:
     finding.save(
         update_fields=["status", "status_reason", "status_changed_by", "status_changed_at"]
     )
+    finding_moved.send(Finding, finding=finding, to=to, by=by, reason=finding.status_reason)
     return finding
 
 

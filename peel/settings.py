@@ -398,6 +398,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improvements.purge_expired_exports",
         "schedule": crontab(minute=15),
     },
+    # The outbox's retry: whatever a broker outage or a mail failure left pending.
+    "notifications-retry": {
+        "task": "improvements.deliver_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 LOGGING = {

@@ -37,6 +37,7 @@ from improvements.models import (
     DailySnapshot,
     Evidence,
     ExportJob,
+    Notification,
     Reminder,
     ReminderPreference,
     ReminderRule,
@@ -101,6 +102,7 @@ class Side:
     snapshot: object
     owner: object
     export: object  # a ready download, the side's manager's
+    notification: object = None  # an outbox row, the owner's
 
 
 @dataclass
@@ -163,6 +165,14 @@ def _side(name, force, owner, manager, rule):
         digest_date=today,
     )
     preference = ReminderPreference.objects.create(user=owner)
+    notification = Notification.objects.create(
+        event="action_assigned",
+        recipient=owner,
+        force=force,
+        action=action,
+        subject=f"{title}: an action is yours",
+        body="Hello",
+    )
     snapshot = DailySnapshot.objects.create(
         force=force, date=today - datetime.timedelta(days=1), open_count=1
     )
@@ -197,6 +207,7 @@ def _side(name, force, owner, manager, rule):
         snapshot=snapshot,
         owner=owner,
         export=export,
+        notification=notification,
     )
 
 

@@ -469,6 +469,7 @@ ADMIN_RIGHTS = {
     "improvements.evidence": ("v", "v", "v"),
     "improvements.reminderrule": ("", "vacd", ""),
     "improvements.reminder": ("", "v", "v"),  # the ledger: view-only
+    "improvements.notification": ("", "v", "v"),  # the outbox: view-only
     "improvements.reminderpreference": ("", "vacd", ""),
     "auth.user": ("", "vacd", ""),
     "auth.group": ("", "vacd", ""),
@@ -492,6 +493,7 @@ FORCE_FILTER = {
     "improvements.progressupdate": "action__finding__inspection__force__id__exact",
     "improvements.evidence": "action__finding__inspection__force__id__exact",
     "improvements.reminder": "force__id__exact",
+    "improvements.notification": "force__id__exact",
 }
 
 # Object labels of each admin model ("malformed" is added to all): Alpha's and Beta's
@@ -714,6 +716,7 @@ def _admin_object(w, model: str, label: str):
         ),
         "improvements.reminderrule": lambda: w.rules[0],
         "improvements.reminder": lambda: side().reminder,
+        "improvements.notification": lambda: side().notification,
         "improvements.reminderpreference": lambda: side().preference,
         "auth.user": lambda: side().owner,
         "auth.group": lambda: w.group,
@@ -883,6 +886,7 @@ EDIT = {
     "improvements.evidence": {"description": "Rewritten", "link": "https://example.org/x"},
     "improvements.reminderrule": {"offset_days": 3},
     "improvements.reminder": {"status": "sent"},
+    "improvements.notification": {"status": "sent"},
     "improvements.reminderpreference": {"opt_out": "on"},
     "auth.user": {"is_superuser": "on"},
     "auth.group": {"name": "Rewritten"},

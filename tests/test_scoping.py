@@ -6,7 +6,14 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
-from improvements.models import DailySnapshot, Evidence, ExportJob, Reminder, ReminderRule
+from improvements.models import (
+    DailySnapshot,
+    Evidence,
+    ExportJob,
+    Notification,
+    Reminder,
+    ReminderRule,
+)
 
 from .factories import FollowUpReviewFactory, ProgressUpdateFactory
 
@@ -69,6 +76,14 @@ def world(action, beta_action):
             digest_date=date(2027, 3, 3),
         )
         DailySnapshot.objects.create(force=force, date=date(2027, 3, 3))
+        Notification.objects.create(
+            event="action_assigned",
+            recipient=each.owner,
+            force=force,
+            action=each,
+            subject="s",
+            body="b",
+        )
         ExportJob.objects.create(
             user=each.owner, force=force, kind=ExportJob.Kind.TRACKER_XLSX, filename="t.xlsx"
         )
