@@ -24,7 +24,7 @@ from .models import (
     Status,
     closed_last_expression,
 )
-from .workflow import user_may_manage
+from .workflow import second_pair_of_eyes_q, user_may_manage
 
 RAG_ORDER = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.COMPLETE, RAG.CLOSED]
 
@@ -52,6 +52,59 @@ def action_list_for_user(user, *, mine_only: bool = True):
     if mine_only:
         actions = actions.owned_or_contributed_by(user)
     return actions
+
+
+QUEUE_LENGTH = 10
+
+
+def return_reason_subquery():
+    """The reason of an action's latest return: the text of its last log entry that
+    moved it to "returned"."""
+    return Subquery(
+        ProgressUpdate.objects.filter(action=OuterRef("pk"), status_after=Status.RETURNED)
+        .order_by("-created_at", "-pk")
+        .values("text")[:1]
+    )
+
+
+def my_queue(user, today) -> dict:
+    """What needs the user, first on *My actions*: returned to them (with the reason),
+    overdue, due soon; and the open actions they lead for others."""
+    mine = (
+        Action.objects.for_user(user)
+        .filter(owner=user)
+        .select_related("finding")
+        .order_by("due_date", "pk")
+    )
+    return {
+        "returned": list(
+            mine.filter(status=Status.RETURNED).annotate(return_reason=return_reason_subquery())[
+                :QUEUE_LENGTH
+            ]
+        ),
+        "overdue": list(mine.overdue(today).exclude(status=Status.RETURNED)[:QUEUE_LENGTH]),
+        "due_soon": list(mine.due_soon(today).exclude(status=Status.RETURNED)[:QUEUE_LENGTH]),
+        "leading": list(
+            Action.objects.for_user(user)
+            .filter(lead=user)
+            .exclude(owner=user)
+            .live()
+            .select_related("finding", "owner")
+            .order_by("due_date", "pk")[:QUEUE_LENGTH]
+        ),
+    }
+
+
+def awaiting_my_sign_off(user, force, limit: int = QUEUE_LENGTH) -> list:
+    """Completed actions of the force that this manager may sign off: neither theirs
+    nor completed by them (``workflow.second_pair_of_eyes_q``)."""
+    return list(
+        Action.objects.for_force(force)
+        .awaiting_sign_off()
+        .filter(second_pair_of_eyes_q(user))
+        .select_related("finding", "owner")
+        .order_by("completed_at", "pk")[:limit]
+    )
 
 
 def action_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Action:
@@ -306,3 +359,32 @@ def finding_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Findi
     if manage and not user_is_manager_of(user, finding.inspection.force_id):
         raise PermissionDenied("Only a manager of the force can do that.")
     return finding
+
+
+def awaiting_inspectorate(user, forces=None):
+    """Findings submitted to the inspectorate, oldest submission first."""
+    findings = (
+        Finding.objects.for_user(user)
+        .filter(status=Finding.Status.EVIDENCE_SUBMITTED)
+        .select_related("inspection__force", "judgment", "status_changed_by")
+        .order_by("status_changed_at", "pk")
+    )
+    if forces:
+        findings = findings.filter(inspection__force__in=forces)
+    return findings
+
+
+def attach_actions_and_evidence(findings) -> None:
+    """Each finding's actions, and each action's evidence, in two queries for the page."""
+    findings = list(findings)
+    actions = (
+        Action.objects.filter(finding__in=findings)
+        .select_related("owner", "finding")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("created_at")))
+        .order_by("due_date", "pk")
+    )
+    by_finding = defaultdict(list)
+    for action in actions:
+        by_finding[action.finding_id].append(action)
+    for finding in findings:
+        finding.queue_actions = by_finding.get(finding.pk, [])

@@ -28,6 +28,8 @@ urlpatterns = [
         name="finding-action-create",
     ),
     path("findings/<int:pk>/submit/", views.finding_submit, name="finding-submit"),
+    path("findings/<int:pk>/decide/", views.finding_decide, name="finding-decide"),
+    path("inspectorate/", views.inspectorate_queue, name="inspectorate"),
     path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
     path("account/reminders/", views.reminder_preferences, name="reminder-preferences"),
 ]

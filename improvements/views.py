@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from import_export.tmp_storages import MediaStorage
 
 from inspections.admin_utils import users_visible_to
-from inspections.models import FollowUpReview, Force
+from inspections.models import Finding, FollowUpReview, Force
 from inspections.roles import user_is_any_manager, user_is_inspector, user_is_manager_of
 
 from . import boards, selectors, services
@@ -45,7 +45,7 @@ from .forms import (
     ReminderPreferenceForm,
     TrackerUploadForm,
 )
-from .models import Action, ReminderPreference
+from .models import Action, ReminderPreference, Status
 from .response import DOCX_TYPE, response_docx, response_filename
 from .storage import EvidenceCorrupt, StorageUnavailable, open_verified
 from .tracker import TrackerUnreadable, import_tracker
@@ -127,6 +127,7 @@ def _action_list(request, bulk_form=None, status=200):
             "bulk_errors": bulk_errors,
             "chosen": set(bulk_form.data.getlist("action")) if bulk_errors else set(),
             "people_url": people_url(),
+            "queue": None if show_all else selectors.my_queue(request.user, timezone.localdate()),
         },
         status=status,
     )
@@ -195,6 +196,14 @@ def _action_context(request, action, **forms):
         "is_manager": is_manager,
         "can_update": can_update,
         "history": action.history.select_related("history_user").order_by("-history_date")[:20],
+        "return_reason": (
+            action.updates.filter(status_after=Status.RETURNED)
+            .order_by("-created_at", "-pk")
+            .values_list("text", flat=True)
+            .first()
+            if action.status == Status.RETURNED
+            else None
+        ),
     }
     if can_update and action.is_open:
         context["progress_form"] = forms.get("progress_form") or ProgressForm(
@@ -642,6 +651,77 @@ def finding_submit(request, pk: int):
         reverse("improvements:inspection-detail", args=[finding.inspection_id])
         + f"?finding={finding.pk}#finding-{finding.pk}"
     )
+
+
+# --- The inspectorate's queue ------------------------------------------------------------
+
+
+def _inspector_only(request):
+    if not user_is_inspector(request.user):
+        raise PermissionDenied("This page is the inspectorate's.")
+
+
+@login_required
+@require_GET
+def inspectorate_queue(request):
+    """Findings forces have submitted, waiting for the inspectorate's decision, with
+    their actions and evidence; ``?mine=1`` keeps to the forces the inspector follows."""
+    _inspector_only(request)
+    followed = list(
+        ReminderPreference.objects.filter(user=request.user).values_list(
+            "followed_forces", flat=True
+        )
+    )
+    followed = [pk for pk in followed if pk]
+    only_followed = request.GET.get("mine") == "1" and bool(followed)
+    page = Paginator(
+        selectors.awaiting_inspectorate(request.user, forces=followed if only_followed else None),
+        20,
+    ).get_page(request.GET.get("page"))
+    selectors.attach_actions_and_evidence(page.object_list)
+    return render(
+        request,
+        "improvements/inspectorate_queue.html",
+        {
+            "page_obj": page,
+            "findings": page.object_list,
+            "follows_some": bool(followed),
+            "only_followed": only_followed,
+            "decisions": [
+                ("discharge", "Discharge"),
+                ("return", "Return"),
+                ("supersede", "Supersede"),
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def finding_decide(request, pk: int):
+    """The inspectorate's decision on a submitted finding: discharge, return (with a
+    reason the force sees) or supersede, through the finding workflow."""
+    from inspections.services import DECISIONS, finding_inspectorate_decide
+
+    _inspector_only(request)
+    finding = get_object_or_404(Finding.objects.for_user(request.user), pk=pk)
+    decision = DECISIONS.get(request.POST.get("decision", ""))
+    reason = request.POST.get("reason", "").strip()
+    back = reverse("improvements:inspectorate") + f"#finding-{finding.pk}"
+    if decision is None:
+        messages.error(request, f"{finding.reference}: choose discharge, return or supersede.")
+        return redirect(back)
+    try:
+        finding_inspectorate_decide(finding=finding, to=decision, by=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, f"{finding.reference}: {' '.join(exc.messages)}")
+        return redirect(back)
+    messages.success(
+        request,
+        f"{finding.reference} of {finding.inspection.force} is "
+        f"{Finding.Status(decision).label.lower()}.",
+    )
+    return redirect(reverse("improvements:inspectorate"))
 
 
 # --- Reminder preferences ----------------------------------------------------------------

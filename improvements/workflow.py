@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from inspections.roles import user_is_manager_of
 
 from .models import OPEN_STATUSES, Status
@@ -70,6 +72,12 @@ def user_is_participant(user, action) -> bool:
 
 def _is_second_pair_of_eyes(user, action) -> bool:
     return user.pk not in (action.owner_id, action.completed_by_id)
+
+
+def second_pair_of_eyes_q(user) -> Q:
+    """``_is_second_pair_of_eyes`` for a query: actions this user neither owns nor
+    completed (a manager's "awaiting my sign-off" list)."""
+    return ~Q(owner=user) & ~Q(completed_by=user)
 
 
 def user_may(user, action, who: str) -> bool:

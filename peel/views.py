@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from inspections.roles import user_is_inspector, user_roles
+from inspections.roles import user_is_any_manager, user_is_inspector, user_roles
 
 from .middleware import LAST_SEEN
 
@@ -22,6 +22,8 @@ def home(request):
         return redirect("boards:national")
     if not user_roles(request.user):
         return render(request, "registration/no_access.html", {"signed_in": True})
+    if user_is_any_manager(request.user):
+        return redirect("boards:force-board")  # with what awaits their sign-off
     return redirect("improvements:action-list")
 
 

@@ -279,9 +279,15 @@ ADMINS_ONLY_FORM = {"GET": logged_in(403, force_admin=200), "POST": logged_in(40
 
 PAGES = {
     # --- home, accessibility, accounts ---
+    # anonymous: login_required; managers start at their board
     "home": logged_in(
-        MY_ACTIONS, inspector=NATIONAL, superuser=NATIONAL
-    ),  # anonymous: login_required
+        MY_ACTIONS,
+        inspector=NATIONAL,
+        superuser=NATIONAL,
+        manager=Expect(302, "boards:force-board"),
+        beta_manager=Expect(302, "boards:force-board"),
+        force_admin=Expect(302, "boards:force-board"),
+    ),
     "accessibility": all_personas(200),
     "healthz": all_personas(200),
     # Where single sign-on sends someone the tracker doesn't know.
@@ -369,6 +375,17 @@ PAGES = {
         "POST": manager_write(Expect(302, r"re:^/inspections/\d+/\?finding=\d+#finding-\d+$"), 403),
     },
     "improvements:review-detail": force_object_page(200),
+    # The inspectorate's queue and decisions: inspectors only (managers and staff 403);
+    # an empty decision goes back to the queue and changes nothing.
+    "improvements:inspectorate": logged_in(403, inspector=200, superuser=200),
+    "improvements:finding-decide": {
+        "GET": POST_ONLY,
+        "POST": logged_in(
+            ab(403, 403),
+            inspector=ab(*[Expect(302, r"re:^/inspectorate/#finding-\d+$")] * 2),
+            superuser=ab(*[Expect(302, r"re:^/inspectorate/#finding-\d+$")] * 2),
+        ),
+    },
     # Owner suggestions: anyone signed in, among the people they may see; a force they
     # cannot see is a 404.
     "improvements:people": personas(
@@ -791,6 +808,7 @@ PAGE_TARGETS = {
     "people:welcome": lambda w, label: {"uidb64": "MQ", "token": "bad-token"},
     "improvements:finding-action-create": _side_target("finding"),
     "improvements:finding-submit": _side_target("finding"),
+    "improvements:finding-decide": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),
     "boards:review-pack": _side_target("review"),
     "boards:export-status": _side_target("export"),

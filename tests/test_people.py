@@ -79,7 +79,7 @@ def test_an_invitation_makes_an_account_whose_link_works_once(
         {"new_password1": PASSWORD, "new_password2": PASSWORD},
         follow=True,
     )
-    assert done.redirect_chain[-1][0] == "/actions/"  # signed in, at their actions
+    assert done.redirect_chain[-1][0] == "/board/"  # signed in: a manager starts at the board
     jane.refresh_from_db()
     assert jane.check_password(PASSWORD)
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from inspections.models import FollowUpReview, Grade
 from inspections.roles import managed_force_ids, user_is_inspector
 
+from .. import selectors as improvement_selectors
 from ..models import DUE_SOON_DAYS, RAG, STALE_AFTER_DAYS, Status
 from . import cache as board_cache
 from . import charts, exports, jobs, selectors
@@ -261,6 +262,12 @@ def force_board(request):
         "trend_chart": _trend_chart(trend),
         "stale_days": STALE_AFTER_DAYS,
         "xlsx_threshold": exports.XLSX_IN_REQUEST_ROWS,
+        # The manager's own queue (not cached: it is theirs, not the force's).
+        "awaiting_mine": (
+            None
+            if access.is_inspector
+            else improvement_selectors.awaiting_my_sign_off(request.user, force)
+        ),
     }
     return render(request, "boards/force_board.html", context)
 

@@ -97,8 +97,9 @@ def login(page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    # Staff and managers land on their actions, inspectors on the national board.
-    page.wait_for_url(lambda url: url.endswith(("/actions/", "/board/national/")))
+    # Staff land on their actions, managers on their board, inspectors on the national
+    # board.
+    page.wait_for_url(lambda url: url.endswith(("/actions/", "/board/", "/board/national/")))
 
 
 def axe_violations(page) -> list[str]:

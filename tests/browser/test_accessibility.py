@@ -91,7 +91,8 @@ def test_manager_pages(page):
     inspection = _staffordshire()
     finding = Finding.objects.get(inspection=inspection, reference="Q1-AFI-1")
     login(page, "manager")
-
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staffordshire Police")  # the board
+    page.get_by_role("link", name="My actions").first.click()
     page.get_by_role("link", name="All actions in my force").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("All actions in my force")
     assert_accessible(page)
