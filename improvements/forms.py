@@ -61,6 +61,13 @@ class ProgressForm(forms.Form):
     evidence_description = forms.CharField(
         label="Describe the evidence (optional)", required=False, max_length=500
     )
+    no_evidence_reason = forms.CharField(
+        label="No evidence applies? Say why",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when marking the action complete without evidence. The signer sees it.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, action: Action, user, action_url: str = "", **kwargs):
@@ -81,6 +88,7 @@ class ProgressForm(forms.Form):
                 Field("evidence_file"),
                 Field.text("evidence_link"),
                 Field.text("evidence_description"),
+                Field.textarea("no_evidence_reason", rows=2),
                 legend="Evidence",
                 legend_size=Size.SMALL,
             ),

@@ -245,6 +245,13 @@ class Action(CheckedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_update_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Nullable so that adding it is an ALTER TABLE on SQLite, not a rebuild of the table
+    # its triggers name; empty and NULL both mean "none given".
+    no_evidence_reason = models.TextField(
+        null=True,  # noqa: DJ001
+        blank=True,
+        help_text="Why no evidence applies, given when it was marked complete without any.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: a save states the version it read; a stale save is refused.
@@ -336,6 +343,16 @@ class Action(CheckedModel):
 
     def get_absolute_url(self):
         return reverse("improvements:action-detail", args=[self.pk])
+
+    @property
+    def original_due_date(self):
+        """The first due date (``with_due_date_history`` reads it from the history)."""
+        return self.__dict__.get("first_due_date") or self.due_date
+
+    @property
+    def times_redated(self) -> int:
+        """How many times the due date has moved (``with_due_date_history``)."""
+        return max(0, (self.__dict__.get("due_dates") or 1) - 1)
 
     @property
     def reference(self) -> str:

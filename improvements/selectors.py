@@ -110,8 +110,10 @@ def awaiting_my_sign_off(user, force, limit: int = QUEUE_LENGTH) -> list:
 def action_get_for_user_or_404(user, pk: int, *, manage: bool = False) -> Action:
     """The action with everything its page shows, or 404 outside the user's forces;
     with ``manage``, 403 unless the user manages the action's force."""
+    from .boards.selectors import with_due_date_history
+
     queryset = (
-        Action.objects.for_user(user)
+        with_due_date_history(Action.objects.for_user(user))
         .with_rag()
         .select_related(
             "finding__judgment",

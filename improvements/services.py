@@ -291,9 +291,12 @@ def progress_update_add(
     evidence_description: str = "",
     at=None,
     imported_from: str = "",
+    no_evidence_reason: str = "",
 ) -> ProgressUpdate:
     """Log progress, optionally moving the status and attaching one piece of evidence.
-    Only the owner, a contributor or a manager of the force may write to the log."""
+    Only the owner, a contributor or a manager of the force may write to the log.
+    Marking an action complete needs evidence (already attached, or with this update),
+    or a reason why none applies, which the signer sees."""
     check_open(action)
     if not user_is_participant(by, action):
         raise MoveRefused("Only the owner, a contributor or a manager can update this action")
@@ -305,6 +308,19 @@ def progress_update_add(
     if to_status and to_status != action.status:
         move = check_move(by, action, to_status)
         changes.update(_status_changes(move.target, by, now))
+        if move.target == Status.COMPLETED:
+            why = (no_evidence_reason or "").strip()
+            has_evidence = evidence_file is not None or evidence_link or action.evidence.exists()
+            if not has_evidence and not why:
+                raise ValidationError(
+                    {
+                        "evidence_file": (
+                            "Attach evidence before marking the action complete, or say "
+                            "why no evidence applies"
+                        )
+                    }
+                )
+            changes["no_evidence_reason"] = "" if has_evidence else why
     changes["last_update_at"] = now
     reason = f"Status: {Status(changes['status']).label}" if "status" in changes else ""
     closing = changes.get("status") in CLOSED_STATUSES
@@ -358,6 +374,7 @@ def action_change_status(
     reason: str = "",
     expected_version: int | None = None,
     at=None,
+    no_evidence_reason: str = "",
 ) -> ProgressUpdate:
     """A status move made on its own (sign-off, return, cancel, supersede, …).
 
@@ -371,7 +388,13 @@ def action_change_status(
     if move.target == Status.SIGNED_OFF and not reason:
         text = "Signed off."
     update = progress_update_add(
-        action=action, by=by, text=text, to_status=to, expected_version=expected_version, at=at
+        action=action,
+        by=by,
+        text=text,
+        to_status=to,
+        expected_version=expected_version,
+        at=at,
+        no_evidence_reason=no_evidence_reason,
     )
     notifications.action_decided(action, by=by, target=move.target, reason=reason)
     return update
@@ -435,6 +458,8 @@ def action_reassign(
     if due_date != action.due_date:
         if not reason:
             raise ValidationError({"reason": "Give a reason for moving the due date"})
+        if due_date < timezone.localdate():
+            raise ValidationError({"due_date": "A due date can't be moved into the past"})
         notes.append(f"Due date: {action.due_date:%d %B %Y} → {due_date:%d %B %Y}")
     if not notes:
         return action

@@ -708,7 +708,15 @@ def _save(result: TrackerImport, by) -> None:
                 )
                 action = Action.objects.get(pk=action.pk)
                 progress_update_add(
-                    action=action, by=by, text=text, to_status=target, at=at, imported_from=source
+                    action=action,
+                    by=by,
+                    text=text,
+                    to_status=target,
+                    at=at,
+                    imported_from=source,
+                    no_evidence_reason=(
+                        f"Complete in the tracker {result.filename}; its evidence was not imported."
+                    ),
                 )
         except (MoveRefused, ValidationError) as exc:
             raise PlanRefused({rows.index(row): {"status": [str(exc)]}}) from None

@@ -267,6 +267,7 @@ def action_update(request, pk: int):
             evidence_file=data["evidence_file"],
             evidence_link=data["evidence_link"],
             evidence_description=data["evidence_description"],
+            no_evidence_reason=data["no_evidence_reason"],
         ),
     ):
         messages.success(request, "Your update has been added.")

@@ -65,7 +65,13 @@ def beta_inspection(beta_action):
 
 def _complete(action, by):
     services.progress_update_add(action=action, by=by, text="Started.", to_status="in_progress")
-    services.progress_update_add(action=action, by=by, text="Done.", to_status="completed")
+    services.progress_update_add(
+        action=action,
+        by=by,
+        text="Done.",
+        to_status="completed",
+        no_evidence_reason="Nothing to attach: a verbal briefing.",
+    )
     action.refresh_from_db()
 
 

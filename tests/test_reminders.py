@@ -331,7 +331,13 @@ def test_the_weekly_digest_and_the_board_agree(client, manager, owner, alpha_fin
     ActionFactory(finding=alpha_finding, owner=owner, due_date=monday + timedelta(days=20))
     done = ActionFactory(finding=alpha_finding, owner=owner, due_date=monday + timedelta(days=5))
     services.progress_update_add(action=done, by=owner, text="Go.", to_status="in_progress")
-    services.progress_update_add(action=done, by=owner, text="Done.", to_status="completed")
+    services.progress_update_add(
+        action=done,
+        by=owner,
+        text="Done.",
+        to_status="completed",
+        no_evidence_reason="Nothing to attach: a verbal briefing.",
+    )
     run(monday)
     body = mailoutbox[0].body
     emailed = re.search(r"(\d+) open, (\d+) overdue, (\d+) awaiting sign-off", body).groups()

@@ -72,7 +72,13 @@ def personas(owner, manager, staff, action, alpha):
 def test_allowed_moves(action, personas, source, target, who):
     at_status(action, source)
     reason = "Because." if MOVES[(source, target)].needs_reason else ""
-    services.action_change_status(action=action, to=target, by=personas[who], reason=reason)
+    services.action_change_status(
+        action=action,
+        to=target,
+        by=personas[who],
+        reason=reason,
+        no_evidence_reason="Nothing to attach: a verbal briefing.",
+    )
     action.refresh_from_db()
     assert action.status == target
     assert action.updates.first().status_after == target
@@ -282,3 +288,86 @@ def test_a_reassignment_or_a_date_move_does_not_reset_the_staleness_clock(action
     assert action.last_update_at == long_ago
     assert Action.objects.stale(timezone.localdate()).filter(pk=action.pk).exists()
     assert action.updates.last().text.startswith("Owner:")  # still told in the log
+
+
+def test_marking_complete_needs_evidence_or_a_reason_the_signer_sees(
+    client, action, owner, manager
+):
+    services.progress_update_add(action=action, by=owner, text="Started.", to_status="in_progress")
+    action.refresh_from_db()
+    with pytest.raises(ValidationError, match="Attach evidence before marking the action complete"):
+        services.progress_update_add(action=action, by=owner, text="Done.", to_status="completed")
+    action.refresh_from_db()
+    assert action.status == Status.IN_PROGRESS and action.updates.count() == 1
+
+    client.force_login(owner)
+    page = client.post(
+        f"/actions/{action.pk}/update/",
+        {"text": "All done now", "status": "completed", "version": action.version},
+    )
+    assert page.status_code == 400 and "say why no evidence applies" in page.content.decode()
+    assert "All done now" in page.content.decode()
+
+    client.post(
+        f"/actions/{action.pk}/update/",
+        {
+            "text": "All done now",
+            "status": "completed",
+            "version": action.version,
+            "no_evidence_reason": "A verbal briefing: nothing was written down",
+        },
+    )
+    action.refresh_from_db()
+    assert action.status == Status.COMPLETED
+    client.force_login(manager)
+    signer = client.get(f"/actions/{action.pk}/").content.decode()
+    assert "Marked complete without evidence: “A verbal briefing" in signer
+
+
+def test_evidence_already_attached_is_enough_to_complete(action, owner):
+    services.progress_update_add(
+        action=action,
+        by=owner,
+        text="Started.",
+        to_status="in_progress",
+        evidence_link="https://intranet.example/minutes",
+    )
+    action.refresh_from_db()
+    services.progress_update_add(action=action, by=owner, text="Done.", to_status="completed")
+    action.refresh_from_db()
+    assert action.status == Status.COMPLETED and not action.no_evidence_reason
+
+
+def test_a_due_date_cannot_be_moved_into_the_past(action, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError, match="can't be moved into the past"):
+        services.action_reassign(
+            action=action,
+            by=manager,
+            owner=action.owner,
+            lead=action.lead,
+            due_date=timezone.localdate() - timedelta(days=1),
+            reason="Backdating",
+        )
+
+
+def test_the_original_due_date_and_the_moves_are_kept_and_shown(client, action, manager):
+    from datetime import timedelta
+
+    first = action.due_date
+    for days in (10, 20):
+        action.refresh_from_db()
+        services.action_reassign(
+            action=action,
+            by=manager,
+            owner=action.owner,
+            lead=action.lead,
+            due_date=first + timedelta(days=days),
+            reason="Slipped",
+        )
+    client.force_login(manager)
+    page = client.get(f"/actions/{action.pk}/").content.decode()
+    assert f"Originally due {first:%-d %B %Y}; moved 2 times" in page

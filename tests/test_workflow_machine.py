@@ -407,6 +407,8 @@ class ActionWorkflow(RuleBasedStateMachine):
                 by=self.user(persona),
                 reason=reason,
                 expected_version=expected_version,
+                # Evidence before completion is its own test (test_services_actions).
+                no_evidence_reason="Nothing to attach.",
             )
         )
         if predicted == ACCEPT:
@@ -471,6 +473,7 @@ class ActionWorkflow(RuleBasedStateMachine):
                 expected_version=expected_version,
                 evidence_link=LINK if with_link else "",
                 evidence_description="Briefing note" if with_link else "",
+                no_evidence_reason="Nothing to attach.",
             )
         )
         if predicted == ACCEPT:

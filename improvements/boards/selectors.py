@@ -625,17 +625,30 @@ def export_findings(findings, today: date):
     )
 
 
+def with_due_date_history(actions):
+    """Each action's first due date and how many due dates it has had, from its history
+    (``Action.original_due_date``, ``Action.times_redated``): the export and the action
+    page alike."""
+    history = Action.history.model.objects.filter(id=OuterRef("pk"))
+    due_dates = (
+        history.order_by().values("id").annotate(n=Count("due_date", distinct=True)).values("n")
+    )
+    return actions.annotate(
+        first_due_date=Subquery(
+            history.order_by("history_date", "history_id").values("due_date")[:1]
+        ),
+        due_dates=Subquery(due_dates, output_field=IntegerField()),
+    )
+
+
 def export_actions(actions):
     """The action tracker's rows: the latest progress update, the first due date and
     how many due dates the action has had (from its history), and its evidence count,
     each by a subquery; contributors prefetched a chunk at a time."""
     latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk")
-    history = Action.history.model.objects.filter(id=OuterRef("pk"))
-    due_dates = (
-        history.order_by().values("id").annotate(n=Count("due_date", distinct=True)).values("n")
-    )
     return (
-        actions.select_related(
+        with_due_date_history(actions)
+        .select_related(
             "finding__judgment",
             "finding__inspection__force",
             "owner",
@@ -649,10 +662,6 @@ def export_actions(actions):
             latest_update_at=Subquery(
                 latest.values("created_at")[:1], output_field=DateTimeField()
             ),
-            first_due_date=Subquery(
-                history.order_by("history_date", "history_id").values("due_date")[:1]
-            ),
-            due_dates=Subquery(due_dates, output_field=IntegerField()),
             evidence_items=_subquery_count(Evidence.objects.filter(action=OuterRef("pk"))),
         )
         .order_by(
