@@ -193,10 +193,22 @@ class AssignForm(forms.Form):
         return cleaned
 
 
+class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
 class ActionCreateForm(forms.ModelForm):
     owner = UserChoiceField(queryset=None, label="Owner", empty_label="Choose an owner")
     lead = UserChoiceField(
         queryset=None, label="Lead (accountable officer)", required=False, empty_label="No lead"
+    )
+    contributors = UsersChoiceField(
+        queryset=None,
+        required=False,
+        label="Contributors (optional)",
+        help_text="People who help and may log progress too.",
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -217,6 +229,7 @@ class ActionCreateForm(forms.ModelForm):
         members = force_members(finding.inspection.force)
         self.fields["owner"].queryset = members
         self.fields["lead"].queryset = members
+        self.fields["contributors"].queryset = members
         self.fields["owner"].error_messages["required"] = "Choose an owner"
         self.fields["priority"].choices = Priority.choices
         self.helper = _helper(
@@ -225,6 +238,7 @@ class ActionCreateForm(forms.ModelForm):
             Field.textarea("description", rows=4),
             Field.select("owner"),
             Field.select("lead"),
+            Field.checkboxes("contributors", small=True, legend_size=Size.SMALL),
             Field("due_date"),
             Field.radios("priority", small=True, inline=True, legend_size=Size.SMALL),
             HTML(""),
@@ -431,3 +445,40 @@ class TrackerUploadForm(forms.Form):
         if upload.size > TRACKER_MAX_BYTES:
             raise forms.ValidationError("The tracker must be smaller than 10 MB")
         return upload
+
+
+class ActionEditForm(forms.Form):
+    """A manager's edit of what the action is (``services.action_edit``)."""
+
+    title = forms.CharField(
+        max_length=300, error_messages={"required": "Enter a title for the action"}
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    priority = forms.ChoiceField(choices=Priority.choices, widget=forms.RadioSelect)
+    contributors = UsersChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, action: Action, action_url: str = "", **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": action.title,
+                "description": action.description,
+                "priority": action.priority,
+                "contributors": list(action.contributors.all()),
+                "version": action.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["contributors"].queryset = force_members(action.finding.inspection.force)
+        self.helper = _helper(
+            action_url,
+            Field.text("title"),
+            Field.textarea("description", rows=4),
+            Field.radios("priority", small=True, inline=True, legend_size=Size.SMALL),
+            Field.checkboxes("contributors", small=True, legend_size=Size.SMALL),
+            Field("version"),
+            submit="Save the action",
+        )

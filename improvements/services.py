@@ -495,6 +495,59 @@ def action_reassign(
     return action
 
 
+def _names(people) -> str:
+    return ", ".join(p.get_full_name() or p.get_username() for p in people) or "none"
+
+
+@transaction.atomic
+def action_edit(
+    *,
+    action: Action,
+    by,
+    title: str,
+    description: str,
+    priority: str,
+    contributors,
+    expected_version: int | None = None,
+) -> Action:
+    """A manager edits what the action is: its title, description, priority and
+    contributors. Each change is in the history, with what it was before."""
+    if not user_may_manage(by, action):
+        raise MoveRefused("Only a manager of the force can edit an action.")
+    check_open(action)
+    contributors = list(contributors)
+    for person in contributors:
+        _require_member(action.force_id, person, "contributors")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Enter a title for the action"})
+    before_people = {p.pk: p for p in action.contributors.all()}
+    notes = []
+    if title != action.title:
+        notes.append(f"Title: “{action.title}” → “{title}”")
+    if (description or "") != action.description:
+        notes.append("Description changed")
+    if priority != action.priority:
+        notes.append(
+            f"Priority: {action.get_priority_display()} → {Action(priority=priority).get_priority_display()}"
+        )
+    if {p.pk for p in contributors} != set(before_people):
+        notes.append(f"Contributors: {_names(before_people.values())} → {_names(contributors)}")
+    if not notes:
+        return action
+    _claim(
+        action,
+        expected_version,
+        by=by,
+        reason="; ".join(notes),
+        title=title,
+        description=description or "",
+        priority=priority,
+    )
+    action.contributors.set(contributors)
+    return action
+
+
 @dataclass
 class BulkResult:
     changed: list

@@ -11,6 +11,7 @@ urlpatterns = [
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
     path("actions/<int:pk>/decide/", views.action_decide, name="action-decide"),
     path("actions/<int:pk>/assign/", views.action_assign, name="action-assign"),
+    path("actions/<int:pk>/edit/", views.action_edit, name="action-edit"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence-download"),
     path("people/", views.people_search, name="people"),
     path("inspections/", views.inspection_list, name="inspection-list"),

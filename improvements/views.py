@@ -37,6 +37,7 @@ from .filters import (
 )
 from .forms import (
     ActionCreateForm,
+    ActionEditForm,
     AssignForm,
     BulkChangeForm,
     DecisionForm,
@@ -222,6 +223,9 @@ def _action_context(request, action, **forms):
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             action=action, action_url=reverse("improvements:action-assign", args=[action.pk])
         )
+        context["edit_form"] = forms.get("edit_form") or ActionEditForm(
+            action=action, action_url=reverse("improvements:action-edit", args=[action.pk])
+        )
     context["form_with_errors"] = next((f for f in forms.values() if f.errors), None)
     return context
 
@@ -329,6 +333,34 @@ def action_assign(request, pk: int):
         return redirect(action)
     action = selectors.action_get_for_user_or_404(request.user, pk)
     return _render_action(request, action, status=400, assign_form=form)
+
+
+@login_required
+@require_POST
+def action_edit(request, pk: int):
+    action = selectors.action_get_for_user_or_404(request.user, pk, manage=True)
+    form = ActionEditForm(
+        request.POST,
+        action=action,
+        action_url=reverse("improvements:action-edit", args=[action.pk]),
+    )
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.action_edit(
+            action=action,
+            by=request.user,
+            title=data["title"],
+            description=data["description"],
+            priority=data["priority"],
+            contributors=data["contributors"],
+            expected_version=data["version"],
+        ),
+    ):
+        messages.success(request, "The action is saved.")
+        return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action, status=400, edit_form=form)
 
 
 @login_required

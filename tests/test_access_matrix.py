@@ -327,6 +327,7 @@ PAGES = {
     "improvements:action-update": {"GET": POST_ONLY, "POST": action_write(400, 403)},
     "improvements:action-decide": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
     "improvements:action-assign": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
+    "improvements:action-edit": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
     "improvements:evidence-download": personas(
         anonymous=LOGIN,
         **{
@@ -790,6 +791,7 @@ PAGE_TARGETS = {
     "improvements:action-update": _side_target("action"),
     "improvements:action-decide": _side_target("action"),
     "improvements:action-assign": _side_target("action"),
+    "improvements:action-edit": _side_target("action"),
     "improvements:evidence-download": lambda w, label: {
         "pk": (
             w.side(label.split("-")[0]).link_evidence

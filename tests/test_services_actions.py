@@ -371,3 +371,43 @@ def test_the_original_due_date_and_the_moves_are_kept_and_shown(client, action, 
     client.force_login(manager)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     assert f"Originally due {first:%-d %B %Y}; moved 2 times" in page
+
+
+def test_a_manager_edits_an_action_and_the_history_says_what_changed(
+    client, action, manager, owner, staff
+):
+    client.force_login(manager)
+    response = client.post(
+        f"/actions/{action.pk}/edit/",
+        {
+            "title": "Fix it properly",
+            "description": "With the partners.",
+            "priority": "high",
+            "contributors": [staff.pk],
+            "version": action.version,
+        },
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.title, action.priority) == ("Fix it properly", "high")
+    assert list(action.contributors.all()) == [staff]
+    latest = action.history.first()
+    assert latest.history_user == manager
+    assert "Title: “Fix it” → “Fix it properly”" in latest.history_change_reason
+    client.force_login(owner)
+    refused = client.post(
+        f"/actions/{action.pk}/edit/",
+        {"title": "Mine now", "priority": "low", "version": action.version},
+    )
+    assert refused.status_code == 403
+
+
+def test_an_empty_title_is_a_form_error_that_keeps_the_input(client, action, manager):
+    client.force_login(manager)
+    response = client.post(
+        f"/actions/{action.pk}/edit/",
+        {"title": "", "description": "Kept text", "priority": "low", "version": action.version},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a title for the action" in page and "Kept text" in page
