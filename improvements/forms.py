@@ -482,3 +482,51 @@ class ActionEditForm(forms.Form):
             Field("version"),
             submit="Save the action",
         )
+
+
+class ExtensionRequestForm(forms.Form):
+    """The owner's request for more time."""
+
+    due_date = forms.DateField(
+        label="The date you need",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Enter the date you need"},
+    )
+    reason = forms.CharField(
+        label="Why more time is needed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say why more time is needed"},
+    )
+
+    def __init__(self, *args, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            action_url,
+            Field("due_date"),
+            Field.textarea("reason", rows=3),
+            submit="Ask for more time",
+        )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve the new date"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or refuse"},
+    )
+    note = forms.CharField(
+        label="Reason (needed to refuse)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            action_url,
+            Field.radios("decision", small=True, legend_size=Size.SMALL),
+            Field.textarea("note", rows=2),
+            submit="Decide",
+        )

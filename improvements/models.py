@@ -796,6 +796,53 @@ class ExportJob(models.Model):
         return min(99, round(100 * self.done / self.total)) if self.total else 0
 
 
+# --- Extensions: an owner asks for more time -------------------------------------------
+
+
+class ExtensionRequestQuerySet(ForceScopedQuerySet):
+    force_path = "action__force"
+
+
+class ExtensionRequest(models.Model):
+    """An owner asks for a later due date, with a reason; a manager approves (the date
+    moves, through ``services.action_reassign``) or refuses (with a reason)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(help_text="The due date asked for.")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ExtensionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action"],
+                condition=Q(status="pending"),
+                name="extension_one_pending_per_action",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_reason_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.action.reference}: to {self.due_date} ({self.get_status_display()})"
+
+
 # --- Event notifications: the outbox ---------------------------------------------------
 
 

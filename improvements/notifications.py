@@ -222,6 +222,58 @@ def due_date_moved(action, *, by, old, new, reason: str) -> None:
     )
 
 
+def extension_requested(request, *, by) -> None:
+    """To the force's managers."""
+    from inspections.models import Membership
+
+    action = request.action
+    managers = [
+        m.user
+        for m in Membership.objects.managers()
+        .filter(force_id=action.force_id, user__is_active=True)
+        .select_related("user")
+    ]
+    _write(
+        E.EXTENSION_REQUESTED,
+        managers,
+        by=by,
+        force_id=action.force_id,
+        action=action,
+        subject=_action_subject(action, "needs more time"),
+        lines=[
+            f"{_name(by)} asks to move {action.reference}: {action.title} from "
+            f"{action.due_date:%-d %B %Y} to {request.due_date:%-d %B %Y}.",
+            f"The reason given: {request.reason}",
+            "Approve or refuse it on the action's page.",
+        ],
+        url=_link(action.get_absolute_url()),
+    )
+
+
+def extension_decided(request, *, by) -> None:
+    """To the owner who asked."""
+    action = request.action
+    approved = request.status == "approved"
+    _write(
+        E.EXTENSION_DECIDED,
+        [request.requested_by],
+        by=by,
+        force_id=action.force_id,
+        action=action,
+        subject=_action_subject(action, "has more time" if approved else "gets no more time"),
+        lines=[
+            (
+                f"{_name(by)} has approved your request: {action.reference} is now due "
+                f"{request.due_date:%-d %B %Y}."
+            )
+            if approved
+            else f"{_name(by)} has refused your request for more time on {action.reference}.",
+            f"The reason given: {request.decision_note}" if request.decision_note else "",
+        ],
+        url=_link(action.get_absolute_url()),
+    )
+
+
 def finding_submitted(finding, *, by) -> None:
     """To the inspectors who follow the force."""
     from django.contrib.auth import get_user_model

@@ -29,6 +29,7 @@ from .models import (
     RAG,
     Action,
     Evidence,
+    ExtensionRequest,
     ProgressUpdate,
     Status,
 )
@@ -438,8 +439,10 @@ def action_reassign(
     due_date: date,
     reason: str = "",
     expected_version: int | None = None,
+    announce: bool = True,
 ) -> Action:
-    """A manager changes the owner, the lead or the due date (a moved date needs a reason)."""
+    """A manager changes the owner, the lead or the due date (a moved date needs a reason).
+    ``announce=False``: the caller tells the owner itself (an approved extension)."""
     if not user_may_manage(by, action):
         raise MoveRefused("Only a manager of the force can reassign an action.")
     check_open(action)
@@ -488,7 +491,7 @@ def action_reassign(
         ],
         by=by,
     )
-    if due_date != before["due_date"]:
+    if announce and due_date != before["due_date"]:
         notifications.due_date_moved(
             action, by=by, old=before["due_date"], new=due_date, reason=reason
         )
@@ -546,6 +549,71 @@ def action_edit(
     )
     action.contributors.set(contributors)
     return action
+
+
+@transaction.atomic
+def extension_request(*, action: Action, by, due_date: date, reason: str) -> ExtensionRequest:
+    """The owner asks for more time: a later date and why. One request waits at a time."""
+    check_open(action)
+    if action.owner_id != by.pk:
+        raise MoveRefused("Only the action's owner can ask for more time.")
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = ["Say why more time is needed"]
+    if due_date is None or due_date <= action.due_date:
+        errors["due_date"] = [f"Ask for a date after {action.due_date:%-d %B %Y}"]
+    elif due_date < timezone.localdate():
+        errors["due_date"] = ["Ask for a date in the future"]
+    if errors:
+        raise ValidationError(errors)
+    if action.extension_requests.filter(status=ExtensionRequest.State.PENDING).exists():
+        raise ValidationError("A request for more time is already waiting for a manager")
+    request = ExtensionRequest.objects.create(
+        action=action, requested_by=by, due_date=due_date, reason=reason
+    )
+    _log(
+        action,
+        by,
+        f"Asked for more time: due {due_date:%-d %B %Y} instead of "
+        f"{action.due_date:%-d %B %Y}. Reason: {reason}",
+        timezone.now(),
+    )
+    notifications.extension_requested(request, by=by)
+    return request
+
+
+@transaction.atomic
+def extension_decide(*, request: ExtensionRequest, by, approve: bool, note: str = ""):
+    """A manager approves (the due date moves) or refuses (with a reason) a request."""
+    action = request.action
+    if not user_may_manage(by, action):
+        raise MoveRefused("Only a manager of the force can decide on more time.")
+    if request.status != ExtensionRequest.State.PENDING:
+        raise MoveRefused("This request has already been decided.")
+    check_open(action)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": "Say why the request is refused"})
+    if approve:
+        action_reassign(
+            action=action,
+            by=by,
+            owner=action.owner,
+            lead=action.lead,
+            due_date=request.due_date,
+            reason=f"More time approved: {request.reason}"[:500],
+            announce=False,
+        )
+    else:
+        _log(action, by, f"Request for more time refused: {note}", timezone.now())
+    request.status = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REFUSED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    notifications.extension_decided(request, by=by)
+    return request
 
 
 @dataclass

@@ -41,12 +41,14 @@ from .forms import (
     AssignForm,
     BulkChangeForm,
     DecisionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     PlanRowForm,
     ProgressForm,
     ReminderPreferenceForm,
     TrackerUploadForm,
 )
-from .models import Action, ReminderPreference, Status
+from .models import Action, ExtensionRequest, ReminderPreference, Status
 from .response import DOCX_TYPE, response_docx, response_filename
 from .storage import EvidenceCorrupt, StorageUnavailable, open_verified
 from .tracker import TrackerUnreadable, import_tracker
@@ -226,6 +228,18 @@ def _action_context(request, action, **forms):
         context["edit_form"] = forms.get("edit_form") or ActionEditForm(
             action=action, action_url=reverse("improvements:action-edit", args=[action.pk])
         )
+    pending = action.extension_requests.filter(status="pending").select_related("requested_by")
+    context["pending_extension"] = pending = pending.first()
+    if pending is not None and is_manager and pending.requested_by_id != user.pk:
+        context["extension_decision_form"] = forms.get(
+            "extension_decision_form"
+        ) or ExtensionDecisionForm(
+            action_url=reverse("improvements:extension-decide", args=[pending.pk])
+        )
+    if pending is None and action.is_open and action.owner_id == user.pk:
+        context["extension_form"] = forms.get("extension_form") or ExtensionRequestForm(
+            action_url=reverse("improvements:action-extension", args=[action.pk])
+        )
     context["form_with_errors"] = next((f for f in forms.values() if f.errors), None)
     return context
 
@@ -361,6 +375,55 @@ def action_edit(request, pk: int):
         return redirect(action)
     action = selectors.action_get_for_user_or_404(request.user, pk)
     return _render_action(request, action, status=400, edit_form=form)
+
+
+@login_required
+@require_POST
+def action_extension(request, pk: int):
+    """The owner asks for more time."""
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    if action.owner_id != request.user.pk:
+        raise PermissionDenied("Only the action's owner can ask for more time.")
+    form = ExtensionRequestForm(
+        request.POST, action_url=reverse("improvements:action-extension", args=[action.pk])
+    )
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.extension_request(
+            action=action, by=request.user, due_date=data["due_date"], reason=data["reason"]
+        ),
+    ):
+        messages.success(request, "Your request for more time is with the force's managers.")
+        return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, pk)
+    return _render_action(request, action, status=400, extension_form=form)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    """A manager approves or refuses a request for more time."""
+    extension = get_object_or_404(
+        ExtensionRequest.objects.for_user(request.user).select_related("action"), pk=pk
+    )
+    action = selectors.action_get_for_user_or_404(request.user, extension.action_id, manage=True)
+    form = ExtensionDecisionForm(
+        request.POST, action_url=reverse("improvements:extension-decide", args=[extension.pk])
+    )
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(
+        form,
+        lambda: services.extension_decide(
+            request=extension,
+            by=request.user,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+        ),
+    ):
+        messages.success(request, "The request for more time is decided.")
+        return redirect(action)
+    return _render_action(request, action, status=400, extension_decision_form=form)
 
 
 @login_required

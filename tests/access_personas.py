@@ -37,6 +37,7 @@ from improvements.models import (
     DailySnapshot,
     Evidence,
     ExportJob,
+    ExtensionRequest,
     Notification,
     Reminder,
     ReminderPreference,
@@ -103,6 +104,7 @@ class Side:
     owner: object
     export: object  # a ready download, the side's manager's
     notification: object = None  # an outbox row, the owner's
+    extension: object = None  # the owner's pending request for more time
 
 
 @dataclass
@@ -165,6 +167,12 @@ def _side(name, force, owner, manager, rule):
         digest_date=today,
     )
     preference = ReminderPreference.objects.create(user=owner)
+    extension = ExtensionRequest.objects.create(
+        action=action,
+        requested_by=owner,
+        due_date=action.due_date + datetime.timedelta(days=30),
+        reason="The supplier slipped",
+    )
     notification = Notification.objects.create(
         event="action_assigned",
         recipient=owner,
@@ -208,6 +216,7 @@ def _side(name, force, owner, manager, rule):
         owner=owner,
         export=export,
         notification=notification,
+        extension=extension,
     )
 
 

@@ -328,6 +328,19 @@ PAGES = {
     "improvements:action-decide": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
     "improvements:action-assign": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
     "improvements:action-edit": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
+    # Asking for more time: the action's owner only (an empty request is a 400).
+    "improvements:action-extension": {
+        "GET": POST_ONLY,
+        "POST": logged_in(
+            ab(403, 404),
+            owner=ab(400, 404),
+            beta_staff=ab(404, 403),
+            beta_manager=ab(404, 403),
+            inspector=ab(403, 403),
+            superuser=ab(403, 403),
+        ),
+    },
+    "improvements:extension-decide": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
     "improvements:evidence-download": personas(
         anonymous=LOGIN,
         **{
@@ -792,6 +805,8 @@ PAGE_TARGETS = {
     "improvements:action-decide": _side_target("action"),
     "improvements:action-assign": _side_target("action"),
     "improvements:action-edit": _side_target("action"),
+    "improvements:action-extension": _side_target("action"),
+    "improvements:extension-decide": _side_target("extension"),
     "improvements:evidence-download": lambda w, label: {
         "pk": (
             w.side(label.split("-")[0]).link_evidence

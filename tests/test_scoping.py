@@ -10,6 +10,7 @@ from improvements.models import (
     DailySnapshot,
     Evidence,
     ExportJob,
+    ExtensionRequest,
     Notification,
     Reminder,
     ReminderRule,
@@ -76,6 +77,9 @@ def world(action, beta_action):
             digest_date=date(2027, 3, 3),
         )
         DailySnapshot.objects.create(force=force, date=date(2027, 3, 3))
+        ExtensionRequest.objects.create(
+            action=each, requested_by=each.owner, due_date=date(2027, 6, 1), reason="Slipped"
+        )
         Notification.objects.create(
             event="action_assigned",
             recipient=each.owner,
