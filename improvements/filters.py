@@ -19,7 +19,16 @@ from inspections.admin_utils import users_visible_to
 
 from .models import RAG, Status
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
+# dd/mm/yyyy as people write it (ISO accepted too: en-GB's DATE_INPUT_FORMATS), never
+# the browser's own date picker, which shows mm/dd/yyyy in some locales.
+DATE = forms.DateInput(
+    format="%d/%m/%Y",
+    attrs={
+        "class": "govuk-input govuk-input--width-10",
+        "inputmode": "numeric",
+        "placeholder": "dd/mm/yyyy",
+    },
+)
 PEOPLE_SUGGESTED = 10
 _USERNAME_IN_BRACKETS = re.compile(r"\(([^()]+)\)\s*$")
 
@@ -169,7 +178,7 @@ class ActionFilter(django_filters.FilterSet):
     owner = PersonFilter(label="Owner")
     question = django_filters.ChoiceFilter(
         field_name="finding__judgment__number",
-        choices=[(str(n), f"Question {n}") for n in range(1, 10)],
+        choices=[],  # the questions of the inspections the user sees (__init__)
         empty_label="Any question",
         label="Question",
     )
@@ -183,3 +192,15 @@ class ActionFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         set_people(self, "owner", users_visible_to(user), people_url(), "id_owner")
+        from inspections.models import Judgment
+
+        numbers = (
+            Judgment.objects.for_user(user)
+            .exclude(number=0)
+            .order_by("number")
+            .values_list("number", flat=True)
+            .distinct()
+        )
+        self.filters["question"].extra["choices"] = lambda: [
+            (str(n), f"Question {n}") for n in numbers
+        ]

@@ -13,12 +13,42 @@ from .models import Action, Priority, ReminderPreference, Status
 from .selectors import force_members
 from .workflow import MANAGER, MANAGER_NOT_OWNER, available_moves
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# dd/mm/yyyy as people write it (ISO accepted too: en-GB's DATE_INPUT_FORMATS), not the
+# browser's date picker, which shows mm/dd/yyyy in some locales.
+DATE_WIDGET = forms.DateInput(
+    format="%d/%m/%Y",
+    attrs={
+        "class": "govuk-input govuk-input--width-10",
+        "inputmode": "numeric",
+        "placeholder": "dd/mm/yyyy",
+    },
+)
+
+
+def _clashing_names(queryset) -> set[str]:
+    from collections import Counter
+
+    names = Counter(
+        (first + " " + last).strip().lower()
+        for first, last in queryset.values_list("first_name", "last_name")
+    )
+    return {name for name, n in names.items() if n > 1 and name}
+
+
+def _person_choice(obj, clashes: set[str]) -> str:
+    name = obj.get_full_name() or obj.get_username()
+    if name.lower() in clashes:
+        return f"{name} ({obj.email or obj.get_username()})"
+    return name
 
 
 class UserChoiceField(forms.ModelChoiceField):
+    """A person by name; where two share a name, their email tells them apart."""
+
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        if not hasattr(self, "_clashes"):
+            self._clashes = _clashing_names(self.queryset)
+        return _person_choice(obj, self._clashes)
 
 
 def _helper(action_url: str, *layout, submit: str) -> FormHelper:
@@ -195,7 +225,9 @@ class AssignForm(forms.Form):
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        if not hasattr(self, "_clashes"):
+            self._clashes = _clashing_names(self.queryset)
+        return _person_choice(obj, self._clashes)
 
 
 class ActionCreateForm(forms.ModelForm):
@@ -510,7 +542,7 @@ class ExtensionRequestForm(forms.Form):
 
 
 class ExtensionDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
+    verdict = forms.ChoiceField(
         choices=[("approve", "Approve the new date"), ("refuse", "Refuse")],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose approve or refuse"},
@@ -526,7 +558,7 @@ class ExtensionDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             action_url,
-            Field.radios("decision", small=True, legend_size=Size.SMALL),
+            Field.radios("verdict", small=True, legend_size=Size.SMALL),
             Field.textarea("note", rows=2),
             submit="Decide",
         )

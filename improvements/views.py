@@ -417,7 +417,7 @@ def extension_decide(request, pk: int):
         lambda: services.extension_decide(
             request=extension,
             by=request.user,
-            approve=data["decision"] == "approve",
+            approve=data["verdict"] == "approve",
             note=data["note"],
         ),
     ):

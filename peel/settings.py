@@ -408,7 +408,10 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback_below_500": {"()": "peel.logs.NoTracebackBelow500"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_traceback_below_500"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

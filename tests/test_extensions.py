@@ -39,7 +39,7 @@ def test_an_owner_asks_and_a_manager_approves(client, action, owner, manager, ma
     client.force_login(manager)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     assert "has asked for more time" in page and "Approve the new date" in page
-    response = client.post(f"/extensions/{request.pk}/decide/", {"decision": "approve"})
+    response = client.post(f"/extensions/{request.pk}/decide/", {"verdict": "approve"})
     assert response.status_code == 302
     action.refresh_from_db()
     request.refresh_from_db()
@@ -60,7 +60,7 @@ def test_a_refusal_needs_a_reason_and_leaves_the_date(client, action, owner, man
         action=action, by=owner, due_date=action.due_date + timedelta(days=7), reason="Busy"
     )
     client.force_login(manager)
-    page = client.post(f"/extensions/{request.pk}/decide/", {"decision": "refuse"})
+    page = client.post(f"/extensions/{request.pk}/decide/", {"verdict": "refuse"})
     assert page.status_code == 400 and "Say why the request is refused" in page.content.decode()
     services.extension_decide(request=request, by=manager, approve=False, note="Not this time")
     request.refresh_from_db()
@@ -88,5 +88,5 @@ def test_the_owner_cannot_decide_their_own_request(client, action, owner):
         services.extension_decide(request=request, by=owner, approve=True)
     client.force_login(owner)
     assert (
-        client.post(f"/extensions/{request.pk}/decide/", {"decision": "approve"}).status_code == 403
+        client.post(f"/extensions/{request.pk}/decide/", {"verdict": "approve"}).status_code == 403
     )

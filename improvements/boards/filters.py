@@ -19,7 +19,16 @@ from .selectors import board_actions, force_owner_choices
 
 # The board's own page numbers: not filters, and not kept in exports.
 LIST_PARAMS = ("overdue_page", "due_page", "stale_page")
-DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
+# dd/mm/yyyy as people write it (ISO accepted too: en-GB's DATE_INPUT_FORMATS), never
+# the browser's own date picker, which shows mm/dd/yyyy in some locales.
+DATE = forms.DateInput(
+    format="%d/%m/%Y",
+    attrs={
+        "class": "govuk-input govuk-input--width-10",
+        "inputmode": "numeric",
+        "placeholder": "dd/mm/yyyy",
+    },
+)
 
 
 def _select(name: str) -> forms.Select:

@@ -1,5 +1,6 @@
 """Small template helpers for the staff and manager pages."""
 
+from crispy_forms.layout import BaseInput
 from django import template
 
 from inspections.models import Grade
@@ -45,7 +46,8 @@ def form_ids(form, prefix: str) -> str:
     if helper is not None:
         helper.form_id = f"{prefix}-form"
         for item in _layout_items(getattr(helper, "layout", None)):
-            if hasattr(item, "input_type"):
+            # Buttons (crispy-forms' BaseInput: GDS buttons have no input_type).
+            if isinstance(item, BaseInput):
                 item.id = f"{prefix}-{item.name}"
     return ""
 
@@ -65,6 +67,31 @@ def filters_applied(filterset) -> bool:
     if not form.is_valid():
         return False
     return any(value not in (None, "", [], ()) for value in form.cleaned_data.values())
+
+
+@register.filter
+def applied_filters(filterset) -> list[tuple[str, str]]:
+    """(label, value) for each filter a bound django-filter form has set, as the
+    "Filters applied" box lists them."""
+    if not filters_applied(filterset):
+        return []
+    form = filterset.form
+    applied = []
+    for name, value in form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        choices = dict(getattr(field, "choices", []) or [])
+        if hasattr(value, "strftime"):
+            shown = f"{value:%-d %B %Y}"
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(choices.get(v, v)) for v in value)
+        elif name == "owner":
+            shown = form.data.get(name, "")
+        else:
+            shown = str(choices.get(value, choices.get(str(value), value)))
+        applied.append((str(field.label or name), shown))
+    return applied
 
 
 @register.simple_tag

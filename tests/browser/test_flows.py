@@ -122,7 +122,7 @@ def test_manager_submits_a_finding_once_its_actions_are_signed_off(page):
     page.goto(f"/inspections/{finding.inspection_id}/")
     expect(card).to_contain_text("1 of 1 action signed off")
     assert_accessible(page)
-    card.get_by_role("button", name="Submit as evidence submitted").click()
+    card.get_by_role("button", name="Submit to the inspectorate").click()
 
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         f"{finding.reference} is submitted"
