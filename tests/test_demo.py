@@ -117,3 +117,10 @@ def test_the_second_force_shows_a_review_with_findings_in_scope(client):
     # action is signed off with evidence, the concern's still in progress.
     assert re.search(r'id="figure-readiness">1 of 2<', text)
     assert "PCC response due" in text
+
+
+def test_loading_the_demo_sends_no_emails(db):
+    from improvements.models import Notification
+
+    call_command("load_demo", "--password", "demo-pw-123", stdout=StringIO())
+    assert not Notification.objects.exists()

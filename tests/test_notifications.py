@@ -227,6 +227,9 @@ def test_a_returned_finding_waits_for_something_new_before_it_is_resubmitted(
     client.force_login(manager)
     page = client.get(f"/inspections/{alpha_finding.inspection_id}/").content.decode()
     assert "Returned by the inspectorate" in page and "No records" in page
+    board = client.get("/board/").content.decode()
+    returned = board.split('id="returned-findings"')[1].split("</ul>")[0]
+    assert "Q1-AFI-1" in returned and "No records" in returned
     with pytest.raises(MoveRefused, match="Add something new first"):
         services.finding_submit_evidence(finding=alpha_finding, by=manager)
 

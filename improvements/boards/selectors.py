@@ -692,3 +692,12 @@ def review_pack(user, review: FollowUpReview):
         .order_by("due_date", "pk")
     )
     return review_findings(review).prefetch_related(Prefetch("actions", queryset=actions))
+
+
+def returned_by_inspectorate(force, limit: int = 10) -> list:
+    """The force's findings the inspectorate returned, with its reason, newest first."""
+    return list(
+        Finding.objects.filter(inspection__force=force, status=Finding.Status.RETURNED)
+        .select_related("inspection")
+        .order_by("-status_changed_at", "pk")[:limit]
+    )

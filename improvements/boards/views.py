@@ -188,6 +188,7 @@ def _board_fragments(
         context["today"] = today
         context["unplanned"] = selectors.unplanned_inspections(force)
         context["can_plan"] = can_plan
+        context["returned_findings"] = selectors.returned_by_inspectorate(force)
         return {
             "counts": counts,
             "review": render_to_string("boards/_review.html", context, request=request),
