@@ -218,3 +218,59 @@ def test_a_worker_killed_while_sending_is_redelivered_and_the_email_goes_once(
     assert sent == ["bob@alpha.police.uk"]
     rows = Reminder.objects.filter(recipient=owner)
     assert {r.status for r in rows} == {Reminder.State.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_on_a_closed_port_only_delays_the_email(alpha_finding, manager, owner, mailoutbox):
+    """The change is made in another process whose broker is a port nothing listens on:
+    the request succeeds, the email waits in the outbox, and the next delivery run sends
+    it once."""
+    _needs(
+        connection.vendor == "postgresql", "needs PostgreSQL: the change is made in another process"
+    )
+    import socket
+
+    from django.core.management import call_command
+
+    from improvements.models import Notification
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{closed}/0",
+        "DEBUG": "false",
+        "SECRET_KEY": "fault-test-only",
+    }
+    script = (
+        "from datetime import timedelta\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.utils import timezone\n"
+        "from improvements import services\n"
+        "from inspections.models import Finding\n"
+        "U = get_user_model()\n"
+        f"a = services.action_create(finding=Finding.objects.get(pk={alpha_finding.pk}), "
+        "title='Saved while the broker is away', "
+        f"owner=U.objects.get(pk={owner.pk}), by=U.objects.get(pk={manager.pk}), "
+        "due_date=timezone.localdate() + timedelta(days=30))\n"
+        "print('saved', a.pk)\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "saved" in done.stdout
+    assert f"127.0.0.1:{closed}" in done.stderr  # queueing failed against the closed port
+    row = Notification.objects.get(action__title="Saved while the broker is away")
+    assert row.status == Notification.State.PENDING and mailoutbox == []
+    call_command("send_notifications", "--json", stdout=__import__("io").StringIO())
+    call_command("send_notifications", "--json", stdout=__import__("io").StringIO())
+    assert [m.to for m in mailoutbox] == [[owner.email]]
