@@ -81,6 +81,22 @@ def _write(
 def _write_many(messages: list[dict], *, by) -> list[Notification]:
     """Rows for many messages at once: one query for preferences, one insert."""
     everyone = {p.pk: p for m in messages for p in m["recipients"] if p is not None}
+    # Only people who may still see the force: its members, and inspectors.
+    from django.contrib.auth import get_user_model
+
+    from inspections.models import Membership
+
+    members = set(
+        Membership.objects.filter(
+            user_id__in=everyone, force_id__in={m["force_id"] for m in messages}
+        ).values_list("user_id", "force_id")
+    )
+    inspectors = set(
+        get_user_model()
+        .objects.filter(pk__in=everyone)
+        .filter(Q(is_superuser=True) | Q(groups__name=settings.INSPECTORS_GROUP))
+        .values_list("pk", flat=True)
+    )
     muted = {
         user_id: set(events or [])
         for user_id, events in ReminderPreference.objects.filter(user_id__in=everyone).values_list(
@@ -98,6 +114,7 @@ def _write_many(messages: list[dict], *, by) -> list[Notification]:
                 or not person.is_active
                 or not person.email
                 or (by is not None and person.pk == by.pk)
+                or (person.pk not in inspectors and (person.pk, message["force_id"]) not in members)
                 or (event not in MANDATORY_EVENTS and event in muted.get(person.pk, ()))
             ):
                 continue

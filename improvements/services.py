@@ -591,6 +591,8 @@ def extension_decide(*, request: ExtensionRequest, by, approve: bool, note: str 
         raise MoveRefused("Only a manager of the force can decide on more time.")
     if request.status != ExtensionRequest.State.PENDING:
         raise MoveRefused("This request has already been decided.")
+    if request.requested_by_id == by.pk:
+        raise MoveRefused("You asked for this time, so another manager must decide.")
     check_open(action)
     note = (note or "").strip()
     if not approve and not note:

@@ -631,6 +631,10 @@ def _run_import(request, inspection, content, pending, *, dry_run, form=None):
         else:
             messages.error(request, f"{exc} Nothing was imported.")
         return None
+    except IntegrityError as exc:
+        logger.warning("tracker import refused by a database constraint: %s", exc)
+        messages.error(request, REFUSED_BY_DATABASE)
+        return None
 
 
 @login_required

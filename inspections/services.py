@@ -88,7 +88,11 @@ finding_moved = Signal()
 @transaction.atomic
 def finding_move(*, finding: Finding, to: str, by, reason: str = "") -> Finding:
     """Make a move of the map, with who, when and why kept on the finding and in its
-    history."""
+    history. The row is locked first, so two people deciding at once can't both move
+    it: the second sees the first's move."""
+    current = Finding.objects.select_for_update().filter(pk=finding.pk).first()
+    if current is not None:
+        finding.status = current.status
     check_finding_move(finding=finding, to=to, by=by, reason=reason)
     finding.status = to
     finding.status_reason = (reason or "").strip()

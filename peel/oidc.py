@@ -123,8 +123,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
         users = [identity.user for identity in linked if identity.user.is_active]
         if users:
             return users
-        email = (claims.get("email") or claims.get("preferred_username") or "").strip()
-        if not email or "@" not in email:
+        email = (claims.get("email") or "").strip()
+        if not email or "@" not in email or claims.get("email_verified") is False:
+            # Only an email the provider vouches for (never preferred_username).
             return self.UserModel.objects.none()
         # The first sign-in: matched by email, to an account nobody else's identity holds.
         return self.UserModel.objects.filter(email__iexact=email, is_active=True).exclude(
@@ -150,6 +151,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
                         user.save(update_fields=["is_staff"])
                 else:
                     user.groups.remove(inspectors)
+                    if user.is_staff and not user.is_superuser:
+                        user.is_staff = False  # the admin came with the group
+                        user.save(update_fields=["is_staff"])
         logger.info(
             "event=sso_sign_in user=%s subject=%s", user.get_username(), self._subject(claims)
         )
@@ -157,3 +161,13 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     def create_user(self, claims):  # never: people are invited by their force
         return None
+
+    def get_userinfo(self, access_token, id_token, payload):
+        """The verified ID token's claims (Entra puts ``oid`` and ``groups`` there, not
+        in userinfo), with userinfo's added; userinfo must be about the same subject."""
+        userinfo = super().get_userinfo(access_token, id_token, payload)
+        if userinfo.get("sub") and payload.get("sub") and userinfo["sub"] != payload["sub"]:
+            from django.core.exceptions import SuspiciousOperation
+
+            raise SuspiciousOperation("userinfo is about someone else than the ID token")
+        return {**payload, **{k: v for k, v in userinfo.items() if v not in (None, "", [])}}

@@ -70,6 +70,10 @@ def _require_manageable(membership, by) -> None:
 
 
 def invitation_link(user) -> str:
+    """The set-password link, or "" when passwords are off (PASSWORD_LOGIN=false): the
+    invitee signs in with their organisation's account instead."""
+    if not settings.PASSWORD_LOGIN:
+        return ""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("people:welcome", args=[uid, invitation_tokens.make_token(user)])
     return f"{settings.SITE_URL}{path}"
@@ -162,7 +166,12 @@ def _invite(force, invitee: Invitee, by, existing) -> Invited:
     else:
         user = existing
         if not user.is_active:
-            # Someone who left and is coming back chooses a new password.
+            # Someone who left and is coming back chooses a new password, and comes back
+            # to this force only: what they had elsewhere is not reopened by this force.
+            for old in user.memberships.exclude(force=force):
+                old._history_user = by
+                old._change_reason = f"Ended: invited back by {force}"
+                old.delete()
             user.is_active = True
             user.set_unusable_password()
             user.save(update_fields=["is_active", "password"])
@@ -185,6 +194,7 @@ def _send_invitation(user, force, by, link: str) -> None:
         "by": by,
         "link": link,
         "sign_in": f"{settings.SITE_URL}{reverse('login')}",
+        "password_login": settings.PASSWORD_LOGIN,
         "role": Membership.Role(Membership.objects.get(user=user, force=force).role).label.lower(),
     }
     send_mail(
@@ -282,7 +292,9 @@ def deactivate(*, membership, by) -> Deactivated:
         membership.delete()
     else:
         user.is_active = False
-        user.save(update_fields=["is_active"])
+        if not user.has_usable_password():
+            user.set_unusable_password()  # a fresh one: an outstanding invitation dies
+        user.save(update_fields=["is_active", "password"])
         # The membership stays, so the team page lists them as deactivated.
         membership._history_user = by
         membership._change_reason = "Deactivated"

@@ -236,6 +236,14 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("home")
     reset_url_token = "choose-password"  # noqa: S105 (the URL word, not a secret)
 
+    def dispatch(self, *args, **kwargs):
+        from django.conf import settings
+        from django.http import Http404
+
+        if not settings.PASSWORD_LOGIN:
+            raise Http404("Passwords are not used here: sign in with your organisation's account.")
+        return super().dispatch(*args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is set and you are signed in.")

@@ -90,3 +90,15 @@ def test_the_owner_cannot_decide_their_own_request(client, action, owner):
     assert (
         client.post(f"/extensions/{request.pk}/decide/", {"verdict": "approve"}).status_code == 403
     )
+
+
+def test_a_manager_cannot_approve_their_own_request(action, manager, staff):
+    from improvements.models import Action
+
+    Action.objects.filter(pk=action.pk).update(owner=manager)
+    action.refresh_from_db()
+    request = services.extension_request(
+        action=action, by=manager, due_date=action.due_date + timedelta(days=7), reason="Busy"
+    )
+    with pytest.raises(MoveRefused, match="another manager must decide"):
+        services.extension_decide(request=request, by=manager, approve=True)

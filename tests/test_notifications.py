@@ -247,3 +247,12 @@ def test_a_returned_finding_waits_for_something_new_before_it_is_resubmitted(
     services.finding_submit_evidence(finding=alpha_finding, by=manager)
     alpha_finding.refresh_from_db()
     assert alpha_finding.status == Finding.Status.EVIDENCE_SUBMITTED
+
+
+def test_someone_no_longer_in_the_force_is_not_told_its_news(action, owner, manager):
+    from inspections.models import Membership
+
+    Membership.objects.filter(user=owner).delete()  # left the force, still owns the action
+    Notification.objects.all().delete()
+    notifications.actions_assigned([(action, owner, None)], by=manager)
+    assert not Notification.objects.exists()

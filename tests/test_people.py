@@ -339,3 +339,37 @@ def test_in_the_django_admin_too_only_administrators_manage_memberships_and_not_
     assert response.status_code == 403
     chief_membership.refresh_from_db()
     assert chief_membership.role == "admin"
+
+
+def test_inviting_back_someone_deactivated_does_not_reopen_another_forces_membership(
+    admin, alpha, beta, owner
+):
+    """Deactivated by Beta (their only force then), invited by Alpha: Alpha only."""
+    from inspections.models import Membership as M
+
+    beta_admin = UserFactory(username="beta-admin")
+    MembershipFactory(user=beta_admin, force=beta, role=M.Role.ADMIN)
+    person = UserFactory(username="mover", email="mover@example.police.uk")
+    MembershipFactory(user=person, force=beta, role=M.Role.MANAGER)
+    services.deactivate(membership=person.memberships.get(force=beta), by=beta_admin)
+    services.invite_person(
+        force=alpha, by=admin, invitee=services.Invitee(email="mover@example.police.uk")
+    )
+    person.refresh_from_db()
+    assert person.is_active
+    assert list(person.memberships.values_list("force__slug", flat=True)) == ["alpha-police"]
+
+
+def test_with_passwords_off_an_invitation_has_no_set_password_link(
+    admin, alpha, settings, client, django_capture_on_commit_callbacks
+):
+    settings.PASSWORD_LOGIN = False
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = services.invite_person(
+            force=alpha, by=admin, invitee=services.Invitee(email="sso.only@alpha.police.uk")
+        )
+    assert invited.link == ""
+    assert (
+        "organisation's account" in mail.outbox[0].body and "/welcome/" not in mail.outbox[0].body
+    )
+    assert client.get("/welcome/MQ/x/").status_code == 404
