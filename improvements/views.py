@@ -260,6 +260,18 @@ def action_detail(request, pk: int):
     return _render_action(request, action)
 
 
+def _submit(request, action, form, form_key: str, call, success):
+    """The action page's forms, posted: the service call (``call(data)``) through
+    ``_call_service``, then back to the action with ``success`` (text, or a function of
+    the action), or the page again with the form's errors and the user's input."""
+    data = form.cleaned_data if form.is_valid() else None
+    if data and _call_service(form, lambda: call(data)):
+        messages.success(request, success(action) if callable(success) else success)
+        return redirect(action)
+    action = selectors.action_get_for_user_or_404(request.user, action.pk)
+    return _render_action(request, action, status=400, **{form_key: form})
+
+
 @login_required
 @require_POST
 def action_update(request, pk: int):
@@ -273,10 +285,12 @@ def action_update(request, pk: int):
         user=request.user,
         action_url=reverse("improvements:action-update", args=[action.pk]),
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.progress_update_add(
+        "progress_form",
+        lambda data: services.progress_update_add(
             action=action,
             by=request.user,
             text=data["text"],
@@ -287,11 +301,8 @@ def action_update(request, pk: int):
             evidence_description=data["evidence_description"],
             no_evidence_reason=data["no_evidence_reason"],
         ),
-    ):
-        messages.success(request, "Your update has been added.")
-        return redirect(action)
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    return _render_action(request, action, status=400, progress_form=form)
+        "Your update has been added.",
+    )
 
 
 @login_required
@@ -304,21 +315,20 @@ def action_decide(request, pk: int):
         user=request.user,
         action_url=reverse("improvements:action-decide", args=[action.pk]),
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.action_change_status(
+        "decision_form",
+        lambda data: services.action_change_status(
             action=action,
             to=data["decision"],
             by=request.user,
             reason=data["reason"],
             expected_version=data["version"],
         ),
-    ):
-        messages.success(request, f"The action is now “{action.get_status_display()}”.")
-        return redirect(action)
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    return _render_action(request, action, status=400, decision_form=form)
+        lambda done: f"The action is now “{done.get_status_display()}”.",
+    )
 
 
 @login_required
@@ -330,10 +340,12 @@ def action_assign(request, pk: int):
         action=action,
         action_url=reverse("improvements:action-assign", args=[action.pk]),
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.action_reassign(
+        "assign_form",
+        lambda data: services.action_reassign(
             action=action,
             by=request.user,
             owner=data["owner"],
@@ -342,11 +354,8 @@ def action_assign(request, pk: int):
             reason=data["reason"],
             expected_version=data["version"],
         ),
-    ):
-        messages.success(request, "The action's owner, lead and due date are saved.")
-        return redirect(action)
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    return _render_action(request, action, status=400, assign_form=form)
+        "The action's owner, lead and due date are saved.",
+    )
 
 
 @login_required
@@ -358,10 +367,12 @@ def action_edit(request, pk: int):
         action=action,
         action_url=reverse("improvements:action-edit", args=[action.pk]),
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.action_edit(
+        "edit_form",
+        lambda data: services.action_edit(
             action=action,
             by=request.user,
             title=data["title"],
@@ -370,11 +381,8 @@ def action_edit(request, pk: int):
             contributors=data["contributors"],
             expected_version=data["version"],
         ),
-    ):
-        messages.success(request, "The action is saved.")
-        return redirect(action)
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    return _render_action(request, action, status=400, edit_form=form)
+        "The action is saved.",
+    )
 
 
 @login_required
@@ -387,17 +395,16 @@ def action_extension(request, pk: int):
     form = ExtensionRequestForm(
         request.POST, action_url=reverse("improvements:action-extension", args=[action.pk])
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.extension_request(
+        "extension_form",
+        lambda data: services.extension_request(
             action=action, by=request.user, due_date=data["due_date"], reason=data["reason"]
         ),
-    ):
-        messages.success(request, "Your request for more time is with the force's managers.")
-        return redirect(action)
-    action = selectors.action_get_for_user_or_404(request.user, pk)
-    return _render_action(request, action, status=400, extension_form=form)
+        "Your request for more time is with the force's managers.",
+    )
 
 
 @login_required
@@ -411,19 +418,19 @@ def extension_decide(request, pk: int):
     form = ExtensionDecisionForm(
         request.POST, action_url=reverse("improvements:extension-decide", args=[extension.pk])
     )
-    data = form.cleaned_data if form.is_valid() else None
-    if data and _call_service(
+    return _submit(
+        request,
+        action,
         form,
-        lambda: services.extension_decide(
+        "extension_decision_form",
+        lambda data: services.extension_decide(
             request=extension,
             by=request.user,
             approve=data["verdict"] == "approve",
             note=data["note"],
         ),
-    ):
-        messages.success(request, "The request for more time is decided.")
-        return redirect(action)
-    return _render_action(request, action, status=400, extension_decision_form=form)
+        "The request for more time is decided.",
+    )
 
 
 @login_required
