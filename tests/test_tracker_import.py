@@ -26,7 +26,11 @@ from inspections.models import Membership
 
 from .factories import FindingFactory, MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# The fixture's update dates (November 2026) must be in the past: the clock is pinned.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(datetime(2026, 12, 2, 12, 0), tick=True),
+]
 
 TEXTS = [
     "The force should improve how it identifies vulnerable people when they first call.",
@@ -436,6 +440,11 @@ def test_a_preview_never_confirmed_is_purged_after_a_day(client, findings, peopl
     name = client.session["tracker_import"]["name"]
     path = f"{jobs.IMPORTS_FOLDER}/{name}"
     assert default_storage.exists(path)
+    import os
+
+    # The file's time as the (possibly travelled) clock says it is now, not the disk's.
+    stamp = timezone.now().timestamp()
+    os.utime(default_storage.path(path), (stamp, stamp))
     assert jobs.purge_waiting_imports() == 0  # not a day old yet
     assert jobs.purge_waiting_imports(now=timezone.now() + timedelta(days=1, minutes=1)) >= 1
     assert not default_storage.exists(path)
