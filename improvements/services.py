@@ -412,6 +412,50 @@ def action_sign_off(*, action: Action, by, note: str = "", expected_version=None
     )
 
 
+# Moves that are a manager's decision on the work, not progress on it: made through
+# ``action_change_status`` (a reason where the move needs one, and the notification).
+DECISIONS = frozenset({Status.SIGNED_OFF, Status.RETURNED, Status.CANCELLED, Status.SUPERSEDED})
+
+
+def action_log_progress(
+    *,
+    action: Action,
+    by,
+    text: str,
+    to_status: str | None = None,
+    expected_version: int | None = None,
+    evidence_link: str = "",
+    evidence_description: str = "",
+    no_evidence_reason: str = "",
+) -> ProgressUpdate:
+    """One entry for a log entry that may move the status (the API's): a decision goes
+    through ``action_change_status`` with ``text`` as its reason, anything else through
+    ``progress_update_add``. The workflow decides what is allowed either way."""
+    if to_status in DECISIONS and to_status != action.status:
+        if evidence_link:
+            raise ValidationError(
+                {"evidence_link": "Evidence goes with a progress update, not with a decision"}
+            )
+        return action_change_status(
+            action=action,
+            to=to_status,
+            by=by,
+            reason=text,
+            expected_version=expected_version,
+        )
+    return progress_update_add(
+        action=action,
+        by=by,
+        text=text,
+        to_status=to_status or None,
+        expected_version=expected_version,
+        evidence_link=evidence_link,
+        evidence_description=evidence_description,
+        no_evidence_reason=no_evidence_reason,
+    )
+
+
+action_log_progress.alters_data = True
 action_change_status.alters_data = True
 action_sign_off.alters_data = True
 progress_update_add.alters_data = True

@@ -66,11 +66,16 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "django_filters",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "simple_history",
     "inspections",
     "improvements",
     "people",
+    "api",
     "axes",
     "devdata",
 ]
@@ -326,6 +331,61 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# The API (api/, docs/architecture.md "The API"): Django REST framework under /api/v1/.
+# Personal tokens (api.ApiToken) or the site's session; everything scoped by for_user.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per token (or user)
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")  # per address
+API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", "90")
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", "365")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that an unauthenticated request is a 401 with WWW-Authenticate: Bearer.
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenAllowsMethod",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PeelAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PEEL improvement tracker API",
+    "DESCRIPTION": (
+        "Read inspections, findings and actions, and log progress, with the same access "
+        "rules and workflow as the site. Authenticate with a personal token "
+        "(`Authorization: Bearer <token>`, created on the site's API tokens page) or the "
+        "site's session. Lists are cursor-paginated: follow `next` until it is null."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "improvements.models.Status",
+        "FindingStatusEnum": "inspections.models.FindingStatus",
+        "RagEnum": "improvements.models.RAG",
+    },
 }
 
 # Forms: the GOV.UK Design System template pack.

@@ -43,6 +43,8 @@ urlpatterns = [
     # Single sign-on (peel/oidc.py): a 404 unless OIDC_CLIENT_ID is set.
     path("oidc/authenticate/", views.oidc_authenticate, name="oidc_authentication_init"),
     path("oidc/callback/", views.oidc_callback, name="oidc_authentication_callback"),
+    path("api/", include("api.urls")),
+    path("account/api-tokens/", include("api.pages")),
     path("board/", include("improvements.boards.urls")),
     path("", include("people.urls")),
     path("", include("improvements.urls")),

@@ -279,4 +279,11 @@ def build_world() -> World:
     )
     world.extra["axes.accesslog"] = AccessLog.objects.create(**seen)
     world.extra["axes.accessfailurelog"] = AccessFailureLog.objects.create(**seen)
+    # API tokens: Alpha's owner's and Beta's owner's (only its maker may revoke one).
+    from api.tokens import token_create
+
+    world.extra["tokens"] = {
+        "alpha": token_create(user=users["owner"], name="Alpha owner's token")[0],
+        "beta": token_create(user=beta_owner, name="Beta owner's token")[0],
+    }
     return world

@@ -265,6 +265,11 @@ def board(manager_own, staff_own, inspector_plain):
     )
 
 
+def api_object():
+    """An API object: as its page (another force's is a 404), but 401 without a session."""
+    return {**force_object_page(200), "anonymous": 401}
+
+
 POST_ONLY = logged_in(405)  # GET on a POST-only endpoint: 405 for anyone logged in
 
 
@@ -412,6 +417,34 @@ PAGES = {
         "GET": logged_in(200),
         "POST": logged_in(W(Expect(302, "improvements:reminder-preferences"))),
     },
+    # --- API tokens: a person's own; an empty form is a 400 that makes nothing ---
+    "tokens:list": {"GET": logged_in(200), "POST": logged_in(400)},
+    # Only the token's maker revokes it: Alpha's is the owner's; Beta's is nobody's here.
+    "tokens:revoke": {
+        "GET": POST_ONLY,
+        "POST": logged_in(ab(404, 404), owner=ab(W(Expect(302, "tokens:list")), 404)),
+    },
+    # --- the API (signed in by the session here; tokens: tests/test_api.py) ---
+    # Anyone without a session or token: 401 (WWW-Authenticate: Bearer).
+    "api:schema": logged_in(200, anonymous=401),
+    "api:docs": logged_in(200, anonymous=401),
+    "api:inspection-list": logged_in(200, anonymous=401),
+    "api:inspection-detail": api_object(),
+    "api:finding-list": logged_in(200, anonymous=401),
+    "api:finding-detail": api_object(),
+    "api:action-list": logged_in(200, anonymous=401),
+    "api:action-detail": api_object(),
+    # The log: whoever sees the action; a new entry: participants (an empty one is a 400).
+    "api:action-updates": {
+        "GET": api_object(),
+        "POST": {**action_write(400, 403), "anonymous": 401},
+    },
+    "api:force-list": logged_in(403, inspector=200, superuser=200, anonymous=401),
+    "api:force-detail": logged_in(
+        ab(403, 403), inspector=ab(200, 200), superuser=ab(200, 200), anonymous=401
+    ),
+    # As the board page, but an inspector (or a manager of several) names the force: 400.
+    "api:board": {**board(200, 403, 400), "anonymous": 401},
 }
 
 
@@ -827,6 +860,13 @@ PAGE_TARGETS = {
     "improvements:finding-submit": _side_target("finding"),
     "improvements:finding-decide": _side_target("finding"),
     "improvements:review-detail": _side_target("review"),
+    "api:inspection-detail": _side_target("inspection"),
+    "api:finding-detail": _side_target("finding"),
+    "api:action-detail": _side_target("action"),
+    "api:action-updates": _side_target("action"),
+    "api:force-detail": _side_target("force"),
+    "api:board": _board_target,
+    "tokens:revoke": lambda w, label: {"prefix": w.extra["tokens"][label].prefix},
     "boards:review-pack": _side_target("review"),
     "boards:export-status": _side_target("export"),
     "boards:export-download": _side_target("export"),

@@ -1,0 +1,30 @@
+"""/api/: the schema and its documentation; /api/v1/: the endpoints."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+app_name = "api"
+
+read_only = {"get": "list"}
+one = {"get": "retrieve"}
+
+v1 = [
+    path("inspections/", views.InspectionViewSet.as_view(read_only), name="inspection-list"),
+    path("inspections/<int:pk>/", views.InspectionViewSet.as_view(one), name="inspection-detail"),
+    path("findings/", views.FindingViewSet.as_view(read_only), name="finding-list"),
+    path("findings/<int:pk>/", views.FindingViewSet.as_view(one), name="finding-detail"),
+    path("actions/", views.ActionViewSet.as_view(read_only), name="action-list"),
+    path("actions/<int:pk>/", views.ActionViewSet.as_view(one), name="action-detail"),
+    path("actions/<int:pk>/updates/", views.ActionUpdatesView.as_view(), name="action-updates"),
+    path("forces/", views.ForceViewSet.as_view(read_only), name="force-list"),
+    path("forces/<int:pk>/", views.ForceViewSet.as_view(one), name="force-detail"),
+    path("board/", views.BoardView.as_view(), name="board"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
