@@ -5,9 +5,21 @@ user may already see: an id of another force's object matches nothing (it is nev
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from improvements.models import RAG, Action, Status
 from inspections.models import Finding, FindingKind, FindingStatus, Inspection
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole number that could be an id (a 400 otherwise, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class InspectionFilter(django_filters.FilterSet):
@@ -24,10 +36,12 @@ class FindingFilter(django_filters.FilterSet):
     force = django_filters.CharFilter(
         field_name="inspection__force__slug", help_text="A force's slug."
     )
-    inspection = django_filters.NumberFilter(field_name="inspection_id")
+    inspection = IdFilter(field_name="inspection_id")
     kind = django_filters.MultipleChoiceFilter(choices=FindingKind.choices)
-    question = django_filters.NumberFilter(
-        field_name="judgment__number", help_text="The question's number; 0 is the overall one."
+    question = IdFilter(
+        field_name="judgment__number",
+        max_value=32767,
+        help_text="The question's number; 0 is the overall one.",
     )
     status = django_filters.MultipleChoiceFilter(
         choices=FindingStatus.choices, help_text="Where the inspectorate has the finding."
@@ -40,8 +54,8 @@ class FindingFilter(django_filters.FilterSet):
 
 class ActionFilter(django_filters.FilterSet):
     force = django_filters.CharFilter(field_name="force__slug", help_text="A force's slug.")
-    inspection = django_filters.NumberFilter(field_name="finding__inspection_id")
-    finding = django_filters.NumberFilter(field_name="finding_id")
+    inspection = IdFilter(field_name="finding__inspection_id")
+    finding = IdFilter(field_name="finding_id")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     rag = django_filters.MultipleChoiceFilter(field_name="current_rag", choices=RAG.choices)
     owner = django_filters.CharFilter(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -159,13 +158,14 @@ class EvidenceSerializer(serializers.ModelSerializer):
         model = Evidence
         fields = ["id", "kind", "name", "link", "description", "size", "sha256", "download_url"]
 
+    @extend_schema_field(serializers.ChoiceField(choices=["file", "link"]))
     def get_kind(self, evidence) -> str:
         return "file" if evidence.file else "link"
 
     def get_name(self, evidence) -> str:
         return evidence.original_name or evidence.link
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, evidence) -> str | None:
         """A file's download, through the site's access check (signed in); None for a link."""
         if not evidence.file:

@@ -1,6 +1,6 @@
 """/api/: the schema and its documentation; /api/v1/: the endpoints."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -27,4 +27,6 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ is the API's 404 (JSON), not the site's page.
+    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
 ]

@@ -335,8 +335,9 @@ CONTENT_SECURITY_POLICY = {
 
 # The API (api/, docs/architecture.md "The API"): Django REST framework under /api/v1/.
 # Personal tokens (api.ApiToken) or the site's session; everything scoped by for_user.
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per token (or user)
-API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")  # per address
+# Per token (a session: per user). A request with neither is refused (401) before any
+# throttle: a token's secret is 32 random characters, beyond guessing.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", "90")
 API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", "365")
 REST_FRAMEWORK = {

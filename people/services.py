@@ -299,6 +299,9 @@ def deactivate(*, membership, by) -> Deactivated:
         membership._history_user = by
         membership._change_reason = "Deactivated"
         membership.save()
+        from api.tokens import tokens_revoke_all
+
+        tokens_revoke_all(user, by=by)  # a program signed in as them stops too
     ended = end_sessions(user)
     open_actions = list(
         Action.objects.filter(force=force)

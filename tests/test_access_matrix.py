@@ -427,6 +427,8 @@ PAGES = {
     # --- the API (signed in by the session here; tokens: tests/test_api.py) ---
     # Anyone without a session or token: 401 (WWW-Authenticate: Bearer).
     "api:schema": logged_in(200, anonymous=401),
+    # Any other path under /api/: the API's own 404, in JSON, for anyone.
+    "api:not-found": all_personas(404),
     "api:docs": logged_in(200, anonymous=401),
     "api:inspection-list": logged_in(200, anonymous=401),
     "api:inspection-detail": api_object(),
