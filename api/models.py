@@ -15,8 +15,9 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 
 class ApiTokenManager(BaseAPIKeyManager):
-    def for_user(self, user):
-        """A person's own tokens: nobody sees anyone else's, inspectors included."""
+    def owned_by(self, user):
+        """A person's own tokens: nobody sees anyone else's, inspectors included (not
+        ``for_user``, which is the force scoping: a token belongs to a person)."""
         if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(user=user)

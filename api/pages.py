@@ -18,7 +18,7 @@ from .tokens import token_create, token_revoke
 def _page(request, form, *, new_key: str = "", new_token=None, status: int = 200):
     context = {
         "form": form,
-        "tokens": ApiToken.objects.for_user(request.user).order_by("-created"),
+        "tokens": ApiToken.objects.owned_by(request.user).order_by("-created"),
         "new_key": new_key,
         "new_token": new_token,
         "api_root": request.build_absolute_uri(reverse("api:action-list")),
@@ -50,7 +50,7 @@ def tokens(request):
 @login_required
 @require_POST
 def revoke(request, prefix: str):
-    token = get_object_or_404(ApiToken.objects.for_user(request.user), prefix=prefix)
+    token = get_object_or_404(ApiToken.objects.owned_by(request.user), prefix=prefix)
     token_revoke(token, by=request.user)
     messages.success(request, f"“{token.name}” is revoked: nothing can use it now.")
     return redirect("tokens:list")
