@@ -13,6 +13,7 @@ class TokenForm(forms.Form):
         label="Name",
         max_length=50,
         help_text="What the token is for, so you know which to revoke: “Power BI”, say.",
+        error_messages={"required": "Enter a name for the token, such as “Power BI”"},
     )
     days = forms.TypedChoiceField(
         label="Expires after",

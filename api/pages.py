@@ -23,6 +23,7 @@ def _page(request, form, *, new_key: str = "", new_token=None, status: int = 200
         "new_token": new_token,
         "api_root": request.build_absolute_uri(reverse("api:action-list")),
         "docs_url": reverse("api:docs"),
+        "site_root": request.build_absolute_uri("/"),
     }
     return render(request, "api/tokens.html", context, status=status)
 
