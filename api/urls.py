@@ -1,5 +1,6 @@
 """/api/: the schema and its documentation; /api/v1/: the endpoints."""
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -26,7 +27,15 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI sets inline styles from its (self-hosted) script: allowed on this page
+    # only, which shows the schema and nobody's data; scripts stay 'self'.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     # Anything else under /api/ is the API's 404 (JSON), not the site's page.
     re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
 ]

@@ -536,3 +536,37 @@ def test_the_schema_is_openapi_3_and_documents_the_errors(manager):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+# --- Queries: a fixed number per page, whatever the rows -------------------------------------
+
+QUERIES = {
+    # the token (with its user), whether the user is an inspector, the page (its
+    # subqueries inline); inspections prefetch their judgments; the log reads its action
+    # (and its contributors) and prefetches evidence. The token's last use is written at most once a minute
+    # (not here: the request before touches it).
+    "/api/v1/actions/": 3,
+    "/api/v1/findings/": 3,
+    "/api/v1/inspections/": 4,
+    "/api/v1/actions/{action}/updates/": 6,
+}
+
+
+@pytest.mark.parametrize("url", list(QUERIES))
+def test_each_page_costs_the_same_queries_for_few_rows_or_many(
+    url, owner, manager, alpha_finding, django_assert_num_queries
+):
+    key = key_for(manager)
+    client = api(key)
+    first = ActionFactory(finding=alpha_finding, owner=owner)
+    post_update(key, first, text="Started", evidence_link="https://example.org/start")
+    client.get("/api/v1/actions/")  # the token's last use: written now, not below
+    target = url.format(action=first.pk)
+    with django_assert_num_queries(QUERIES[url]):
+        assert client.get(target).status_code == 200
+    for n in range(30):
+        finding = FindingFactory(judgment=alpha_finding.judgment, reference=f"Q1-AFI-{n + 10}")
+        ActionFactory(finding=finding, owner=owner)
+        post_update(key, first, text=f"Update {n}", evidence_link=f"https://example.org/{n}")
+    with django_assert_num_queries(QUERIES[url]):
+        assert client.get(target).status_code == 200
