@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -61,6 +61,8 @@ def exception_handler(exc, context):
         return _error(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, StorageUnavailable):
         return _error(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return _error(status.HTTP_400_BAD_REQUEST, "The request body is too large.")
     if isinstance(exc, IntegrityError):
         logger.warning("refused by a database constraint: %s", exc)
         return _error(status.HTTP_400_BAD_REQUEST, REFUSED_BY_DATABASE)

@@ -4,6 +4,8 @@ user may already see: an id of another force's object matches nothing (it is nev
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 
@@ -20,6 +22,25 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment that exists in UTC too (0001-01-01T00:00+05:00 does not)."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None:
+            try:
+                moment.astimezone(UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    "Enter a moment between the years 1 and 9999."
+                ) from None
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class InspectionFilter(django_filters.FilterSet):
@@ -70,7 +91,7 @@ class ActionFilter(django_filters.FilterSet):
     due_before = django_filters.DateFilter(
         field_name="due_date", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this time (ISO 8601): for an incremental refresh.",

@@ -35,6 +35,15 @@ class ApiToken(AbstractAPIKey):
     )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who revoked it (the person, or the administrator who deactivated them).",
+    )
 
     objects = ApiTokenManager()
 

@@ -4,6 +4,9 @@ never skips or repeats a row while others are added."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import CursorPagination
 
@@ -17,6 +20,29 @@ class StableCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as exc:  # bad input, not a missing page: a 400 that says so
             raise ParseError(self.invalid_cursor_message) from exc
+        # DRF checks a cursor's offset and direction, not its position, which goes
+        # into the query: a hand-made one must not reach the database.
+        position = cursor.position if cursor is not None else None
+        if position is not None and not self.position_is_valid(position):
+            raise ParseError(self.invalid_cursor_message)
+        return cursor
+
+    def position_is_valid(self, position: str) -> bool:
+        return position.isascii() and position.isdigit() and int(position) < 2**63
+
+
+class LogCursorPagination(StableCursorPagination):
+    """An action's log, oldest first as it happened (an imported entry keeps its own
+    time), the id breaking ties."""
+
+    ordering = ("created_at", "id")
+
+    def position_is_valid(self, position: str) -> bool:
+        try:
+            moment = parse_datetime(position)
+            return moment is not None and moment.astimezone(UTC) is not None
+        except (ValueError, OverflowError):
+            return False

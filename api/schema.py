@@ -26,6 +26,7 @@ ERRORS = {
     "403": "Signed in, but not allowed this (a read-only token writing, say).",
     "404": "No such object, or one of another force's.",
     "409": "Someone else saved the action first: read it again and retry.",
+    "415": "Send JSON (or a form): evidence comes as a link, never a file upload.",
     "429": "Too many requests for this token: wait as Retry-After says.",
     "503": "The evidence store can't be reached just now.",
 }

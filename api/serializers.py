@@ -167,10 +167,12 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, evidence) -> str | None:
-        """A file's download, through the site's access check (signed in); None for a link."""
+        """A file's download (with the same token, access checked again); None for a link."""
         if not evidence.file:
             return None
-        return site_url(reverse("improvements:evidence-download", args=[evidence.pk]))
+        path = reverse("api:evidence-download", args=[evidence.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else site_url(path)
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):

@@ -17,6 +17,9 @@ security = logging.getLogger("peel.security")
 
 # A token's last use is written at most this often (not a write on every request).
 TOUCH_EVERY = timedelta(minutes=1)
+# Live tokens a person may hold at once: each has its own throttle allowance, so the
+# number of tokens bounds what one person's programs may ask of the service.
+MAX_LIVE_TOKENS = 10
 
 
 class TokenRefused(Exception):
@@ -43,6 +46,11 @@ def token_create(*, user, name: str, read_only: bool = False, days: int | None =
         )
     if not user.is_active:
         raise ValidationError("An inactive account cannot have API tokens")
+    live = ApiToken.objects.get_usable_keys().filter(user=user).count()
+    if live >= MAX_LIVE_TOKENS:
+        raise ValidationError(
+            f"You have {live} tokens that still work: revoke one you no longer use first"
+        )
     token, key = ApiToken.objects.create_key(
         user=user,
         name=name,
@@ -63,7 +71,8 @@ def token_revoke(token: ApiToken, *, by) -> None:
         return
     token.revoked = True
     token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked", "revoked_at"])
+    token.revoked_by = by
+    token.save(update_fields=["revoked", "revoked_at", "revoked_by"])
     security.info(
         "event=api_token_revoked user=%s token=%s by=%s",
         token.user.get_username(),
@@ -76,7 +85,17 @@ def token_revoke(token: ApiToken, *, by) -> None:
 def tokens_revoke_all(user, *, by=None) -> int:
     """Every live token of ``user`` (a deactivation ends them, as it ends sessions)."""
     now = timezone.now()
-    return ApiToken.objects.filter(user=user, revoked=False).update(revoked=True, revoked_at=now)
+    revoked = ApiToken.objects.filter(user=user, revoked=False).update(
+        revoked=True, revoked_at=now, revoked_by=by
+    )
+    if revoked:
+        security.info(
+            "event=api_tokens_revoked user=%s tokens=%s by=%s",
+            user.get_username(),
+            revoked,
+            by.get_username() if by is not None else "-",
+        )
+    return revoked
 
 
 def token_authenticate(key: str):

@@ -19,6 +19,11 @@ v1 = [
     path("actions/", views.ActionViewSet.as_view(read_only), name="action-list"),
     path("actions/<int:pk>/", views.ActionViewSet.as_view(one), name="action-detail"),
     path("actions/<int:pk>/updates/", views.ActionUpdatesView.as_view(), name="action-updates"),
+    path(
+        "evidence/<int:pk>/download/",
+        views.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
     path("forces/", views.ForceViewSet.as_view(read_only), name="force-list"),
     path("forces/<int:pk>/", views.ForceViewSet.as_view(one), name="force-detail"),
     path("board/", views.BoardView.as_view(), name="board"),

@@ -7,15 +7,28 @@ update, goes through ``services.action_log_progress``, the same workflow as the 
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    NotFound,
+    PermissionDenied,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,11 +36,17 @@ from improvements import selectors, services
 from improvements.boards import selectors as board_selectors
 from improvements.boards.filters import board_filter_for
 from improvements.models import RAG, Action, Evidence, ProgressUpdate, Status
+from improvements.storage import EvidenceCorrupt, open_verified
+from improvements.views import evidence_file_response
 from improvements.workflow import user_is_participant
 from inspections.models import Finding, Force, Inspection
 
 from . import filters, serializers
+from .pagination import LogCursorPagination
 from .permissions import IsInspector
+from .schema import ErrorSerializer
+
+logger = logging.getLogger(__name__)
 
 
 class ApiMixin:
@@ -103,6 +122,7 @@ class ActionUpdatesView(ApiMixin, generics.ListCreateAPIView):
 
     serializer_class = serializers.ProgressUpdateSerializer
     filterset_class = None
+    pagination_class = LogCursorPagination
 
     def get_action(self) -> Action:
         if not hasattr(self, "_action"):
@@ -141,6 +161,13 @@ class ActionUpdatesView(ApiMixin, generics.ListCreateAPIView):
         if not user_is_participant(request.user, action):
             raise PermissionDenied(
                 "Only the owner, a contributor or a manager can update this action."
+            )
+        if request.content_type.startswith("multipart/"):
+            # The site's middleware may have read a multipart body already, so DRF's
+            # parsers alone would not refuse it, and a file in it would be dropped.
+            raise UnsupportedMediaType(
+                request.content_type,
+                "Send JSON: evidence comes through the API as a link, not a file upload.",
             )
         incoming = serializers.ProgressUpdateCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -225,9 +252,50 @@ class BoardView(ApiMixin, APIView):
         return Response(serializers.BoardSerializer(body).data)
 
 
+class EvidenceDownloadView(ApiMixin, APIView):
+    """An evidence file, after the same access check as the site's download (another
+    force's evidence, or a link rather than a file, is a 404), its SHA-256 checked."""
+
+    @extend_schema(
+        summary="Download an evidence file",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(ErrorSerializer, description="The stored file fails its check."),
+            503: OpenApiResponse(ErrorSerializer, description="The evidence store is unreachable."),
+        },
+    )
+    def get(self, request, pk: int):
+        evidence = selectors.evidence_get_for_user_or_404(request.user, pk)
+        if not evidence.file:
+            raise NotFound("This evidence is a link, not a file: follow its link.")
+        try:
+            handle = open_verified(evidence.file, evidence.sha256)
+        except FileNotFoundError:
+            logger.error("evidence %s: file %s is missing from storage", evidence.pk, evidence.file)
+            raise NotFound(
+                "The file is missing from storage: ask the service to restore it."
+            ) from None
+        except EvidenceCorrupt:
+            logger.error("evidence %s: file %s fails its SHA-256 check", evidence.pk, evidence.file)
+            return Response(
+                {"detail": "The stored file is not the one uploaded (its SHA-256 differs)."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return evidence_file_response(evidence, handle)
+
+
 @csrf_exempt  # it changes nothing, and a POST to a wrong URL is a 404, not a CSRF page
 def not_found(request, *args, **kwargs):
-    """No such endpoint: a 404 in the API's shape, whoever asks."""
-    response = JsonResponse({"detail": "Not found."}, status=404)
+    """No such endpoint: a 404 in the API's shape, whoever asks. A path that lacks only
+    its final slash says so (no redirect: clients drop the Authorization header on one)."""
+    detail = "Not found."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            detail = f"No such endpoint: did you mean {request.path}/ (with the final slash)?"
+    response = JsonResponse({"detail": detail}, status=404)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -451,6 +451,11 @@ def evidence_download(request, pk: int):
     except EvidenceCorrupt:
         logger.error("evidence %s: file %s fails its SHA-256 check", evidence.pk, evidence.file)
         return _evidence_unavailable(request, evidence, "corrupt", 409)
+    return evidence_file_response(evidence, handle)
+
+
+def evidence_file_response(evidence, handle) -> FileResponse:
+    """A verified evidence file as a download (the site's view and the API's)."""
     return FileResponse(
         handle,
         as_attachment=True,

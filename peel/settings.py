@@ -7,6 +7,7 @@ with the variable's name in the message.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -338,6 +339,10 @@ CONTENT_SECURITY_POLICY = {
 # Per token (a session: per user). A request with neither is refused (401) before any
 # throttle: a token's secret is 32 random characters, beyond guessing.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r}: write requests/period, e.g. 600/min or 5000/hour"
+    )
 API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", "90")
 API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", "365")
 REST_FRAMEWORK = {
@@ -360,8 +365,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
+        # Evidence comes as a link: no multipart (a file would be dropped without a word).
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

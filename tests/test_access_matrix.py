@@ -270,6 +270,21 @@ def api_object():
     return {**force_object_page(200), "anonymous": 401}
 
 
+def evidence_download(anonymous):
+    """A file, to whoever sees its action (a link's row is no file: 404)."""
+    return personas(
+        anonymous=anonymous,
+        **{
+            p: {"alpha": 200, "beta": 404, "alpha-link": 404, "beta-link": 404} for p in ALPHA_USERS
+        },
+        **{p: {"alpha": 404, "beta": 200, "alpha-link": 404, "beta-link": 404} for p in BETA_USERS},
+        **{
+            p: {"alpha": 200, "beta": 200, "alpha-link": 404, "beta-link": 404}
+            for p in ("inspector", "superuser")
+        },
+    )
+
+
 POST_ONLY = logged_in(405)  # GET on a POST-only endpoint: 405 for anyone logged in
 
 
@@ -346,17 +361,7 @@ PAGES = {
         ),
     },
     "improvements:extension-decide": {"GET": POST_ONLY, "POST": manager_write(400, 403)},
-    "improvements:evidence-download": personas(
-        anonymous=LOGIN,
-        **{
-            p: {"alpha": 200, "beta": 404, "alpha-link": 404, "beta-link": 404} for p in ALPHA_USERS
-        },
-        **{p: {"alpha": 404, "beta": 200, "alpha-link": 404, "beta-link": 404} for p in BETA_USERS},
-        **{
-            p: {"alpha": 200, "beta": 200, "alpha-link": 404, "beta-link": 404}
-            for p in ("inspector", "superuser")
-        },
-    ),
+    "improvements:evidence-download": evidence_download(anonymous=LOGIN),
     # --- the team: force administrators manage their force's people ---
     "people:team": logged_in(403, force_admin=200),
     "people:invite": ADMINS_ONLY_FORM,
@@ -436,11 +441,14 @@ PAGES = {
     "api:finding-detail": api_object(),
     "api:action-list": logged_in(200, anonymous=401),
     "api:action-detail": api_object(),
-    # The log: whoever sees the action; a new entry: participants (an empty one is a 400).
+    # The log: whoever sees the action; a new entry: participants.
     "api:action-updates": {
         "GET": api_object(),
-        "POST": {**action_write(400, 403), "anonymous": 401},
+        # The matrix posts a form with multipart encoding: a 415 (JSON, or a link).
+        "POST": {**action_write(415, 403), "anonymous": 401},
     },
+    # A file through the API: as the site's download (a link's row is no file: 404).
+    "api:evidence-download": evidence_download(anonymous=401),
     "api:force-list": logged_in(403, inspector=200, superuser=200, anonymous=401),
     "api:force-detail": logged_in(
         ab(403, 403), inspector=ab(200, 200), superuser=ab(200, 200), anonymous=401
@@ -915,6 +923,8 @@ PAGE_TARGETS = {
         }[label]
     },
 }
+
+PAGE_TARGETS["api:evidence-download"] = PAGE_TARGETS["improvements:evidence-download"]
 
 
 def target_for(key: str):

@@ -4,12 +4,19 @@ for every persona, are in the access matrix (tests/test_access_matrix.py)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.conf import settings as settings_module
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -570,3 +577,156 @@ def test_each_page_costs_the_same_queries_for_few_rows_or_many(
         post_update(key, first, text=f"Update {n}", evidence_link=f"https://example.org/{n}")
     with django_assert_num_queries(QUERIES[url]):
         assert client.get(target).status_code == 200
+
+
+# --- Edges a client (or someone probing) may send ----------------------------------------
+
+
+def _cursor(**fields) -> str:
+    return base64.b64encode(urlencode(fields).encode()).decode()
+
+
+def test_a_hand_made_cursor_is_a_400_never_a_query(manager, action):
+    client = api(key_for(manager))
+    for position in ("abc", "1.5", "-1", "9" * 30):
+        response = client.get("/api/v1/actions/", {"cursor": _cursor(p=position)})
+        assert response.status_code == 400, position
+        assert "cursor" in response.json()["detail"]
+    log = f"/api/v1/actions/{action.pk}/updates/"
+    assert client.get(log, {"cursor": _cursor(p="yesterday")}).status_code == 400
+    assert client.get(log, {"cursor": _cursor(p="9999-12-31 23:59:59-05:00")}).status_code == 400
+    assert client.get("/api/v1/actions/", {"cursor": _cursor(p="3")}).status_code == 200
+
+
+def test_a_slug_that_is_no_slug_is_a_404_on_the_board_and_its_page(manager, alpha):
+    assert api(key_for(manager)).get("/api/v1/board/", {"force": "a\x00b"}).status_code == 404
+    page = Client()
+    page.force_login(manager)
+    assert page.get(reverse("boards:force-board"), {"force": "a\x00b"}).status_code == 404
+
+
+def test_a_moment_beyond_utc_is_a_400(manager, action):
+    client = api(key_for(manager))
+    for moment in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "soon"):
+        response = client.get("/api/v1/actions/", {"updated_since": moment})
+        assert response.status_code == 400, moment
+        assert "updated_since" in response.json()["errors"]
+    recent = client.get("/api/v1/actions/", {"updated_since": "2000-01-01T00:00:00Z"})
+    assert [row["id"] for row in recent.json()["results"]] == [action.pk]
+
+
+def test_an_unreadable_throttle_rate_stops_start_up_with_its_name():
+    env = {**os.environ, "API_THROTTLE_RATE": "600", "DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "API_THROTTLE_RATE='600'" in result.stderr
+
+
+def test_a_body_too_large_or_of_the_wrong_kind_is_a_4xx_in_the_apis_shape(settings, action, owner):
+    key = key_for(owner)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+    big = post_update(key, action, text="x" * 500)
+    assert big.status_code == 400
+    assert big.json()["detail"] == "The request body is too large."
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    multipart = api(key).post(f"/api/v1/actions/{action.pk}/updates/", {"text": "With a file"})
+    assert multipart.status_code == 415  # evidence comes as a link: a file is never dropped
+    assert not ProgressUpdate.objects.filter(text="With a file").exists()
+
+
+def test_an_inactive_account_s_token_is_refused(owner, action):
+    key = key_for(owner)
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    refused = api(key).get("/api/v1/actions/")
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "This token's account is not active."
+
+
+def test_a_session_post_needs_the_csrf_token(owner, action):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    url = f"/api/v1/actions/{action.pk}/updates/"
+    refused = browser.post(url, {"text": "No token"}, content_type="application/json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    browser.get(reverse("improvements:action-detail", args=[action.pk]))
+    csrf = browser.cookies[settings_module.CSRF_COOKIE_NAME].value
+    made = browser.post(
+        url,
+        {"text": "With the token"},
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf},
+    )
+    assert made.status_code == 201, made.content
+
+
+def test_a_path_without_its_final_slash_says_so(manager):
+    client = api(key_for(manager))
+    response = client.get("/api/v1/actions")
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "No such endpoint: did you mean /api/v1/actions/ (with the final slash)?"
+    )
+    assert client.get("/api/v1/nothing/").json()["detail"] == "Not found."
+
+
+def test_evidence_files_download_with_the_token_and_links_do_not(
+    action, owner, outsider, beta_action
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from improvements import services
+
+    update = services.progress_update_add(
+        action=action,
+        by=owner,
+        text="Minutes attached",
+        evidence_file=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes", "application/pdf"),
+    )
+    key = key_for(owner)
+    log = api(key).get(f"/api/v1/actions/{action.pk}/updates/").json()["results"]
+    evidence = next(row for row in log if row["id"] == update.pk)["evidence"][0]
+    assert evidence["kind"] == "file"
+    downloaded = api(key).get(evidence["download_url"])
+    assert downloaded.status_code == 200
+    assert b"".join(downloaded.streaming_content) == b"%PDF-1.4 minutes"
+    assert 'filename="minutes.pdf"' in downloaded["Content-Disposition"]
+    assert api(key_for(outsider)).get(evidence["download_url"]).status_code == 404
+    link = post_update(key, action, text="A link", evidence_link="https://example.org/x").json()
+    link_url = f"/api/v1/evidence/{link['evidence'][0]['id']}/download/"
+    assert api(key).get(link_url).status_code == 404
+
+
+def test_the_log_is_in_the_order_things_happened(action, owner):
+    from improvements import services
+
+    now = timezone.now()
+    services.progress_update_add(action=action, by=owner, text="Today", at=now)
+    services.progress_update_add(
+        action=action, by=owner, text="From the old tracker", at=now - timedelta(days=30)
+    )
+    log = api(key_for(owner)).get(f"/api/v1/actions/{action.pk}/updates/").json()["results"]
+    assert [row["text"] for row in log] == ["From the old tracker", "Today"]
+
+
+def test_a_revocation_says_who_and_a_person_holds_at_most_ten_live_tokens(owner):
+    from api.tokens import MAX_LIVE_TOKENS, token_revoke
+
+    tokens = [token_create(user=owner, name=f"T{n}")[0] for n in range(MAX_LIVE_TOKENS)]
+    with pytest.raises(ValidationError, match="revoke one you no longer use"):
+        token_create(user=owner, name="One too many")
+    token_revoke(tokens[0], by=owner)
+    assert ApiToken.objects.get(pk=tokens[0].pk).revoked_by == owner
+    token_create(user=owner, name="Room again")
+
+
+def test_the_boards_questions_add_up_to_its_headline(demo):
+    manager = Membership.objects.get(user__username="manager").user
+    body = api(key_for(manager)).get("/api/v1/board/").json()
+    questions = [q for inspection in body["inspections"] for q in inspection["questions"]]
+    assert sum(q["total"] for q in questions) == body["counts"]["total"]
+    assert sum(q["overdue"] for q in questions) == body["counts"]["overdue"]
+    assert sum(q["signed_off"] for q in questions) == body["counts"]["signed_off"]

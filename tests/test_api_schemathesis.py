@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.tokens import token_create
-from improvements.models import Action
+from improvements.models import Action, Evidence
 from inspections.models import Finding, Force, Inspection, Membership
 
 CHECKS = [
@@ -80,6 +80,7 @@ def real_ids(manager_headers):
         ),
         "inspections": list(Inspection.objects.filter(force=force).values_list("pk", flat=True)),
         "forces": [force.pk],
+        "evidence": list(Evidence.objects.filter(action__force=force).values_list("pk", flat=True)),
     }
 
 

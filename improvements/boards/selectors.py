@@ -8,6 +8,7 @@ the number of actions: the boards' query counts are tested against the demo and 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -63,6 +64,7 @@ from ..models import (
 )
 from ..selectors import counted_actions_of_finding, force_members, unplanned_q
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 REVIEW_SOON_DAYS = 60
 TREND_DAYS = 91
 LIST_PAGE_SIZE = 10
@@ -89,6 +91,8 @@ def board_access(user, slug: str | None) -> BoardAccess:
     managers only is a 403. Inspectors may open any force's board. A manager of one force
     gets it; a manager of several chooses (``force`` is None and ``choices`` lists them).
     """
+    if slug and not SLUG.fullmatch(slug):
+        raise Http404("No such force.")  # never a query (a NUL is PostgreSQL's error)
     if user_is_inspector(user):
         if not slug:
             return BoardAccess(force=None, is_inspector=True)
