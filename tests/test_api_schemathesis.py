@@ -1,5 +1,5 @@
-"""Schemathesis against the API's own OpenAPI schema, as a signed-in manager (a personal
-token of the demo's ``manager``): generated requests for every operation, from the
+"""Schemathesis against the API's own OpenAPI schema, as a signed-in manager (the demo's
+``manager``, by a personal token and by the site's session): generated requests for every operation, from the
 schema, must never get a 500 and every response must match the schema (status code,
 content type, headers, body)."""
 
@@ -50,6 +50,29 @@ def manager_headers(db, settings):
 
 
 @pytest.fixture
+def session_headers(manager_headers):
+    """The same manager signed in to the site: the session cookie, and the CSRF cookie
+    and header a browser's script would send with a POST (``call_and_validate``'s
+    arguments)."""
+    from django.conf import settings as django_settings
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(Membership.objects.get(user__username="manager").user)
+    session = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+    secret = _get_new_csrf_string()
+    return {
+        # No Authorization header at all (an empty one is none): the session is the way in.
+        "headers": {"Authorization": "", "X-CSRFToken": secret},
+        "cookies": {
+            django_settings.SESSION_COOKIE_NAME: session,
+            django_settings.CSRF_COOKIE_NAME: secret,
+        },
+    }
+
+
+@pytest.fixture
 def in_process_requests():
     """The requests run in this thread, inside the test's transaction: Django's request
     signals must not close the connection between them (as its test client ensures)."""
@@ -90,15 +113,21 @@ def real_ids(manager_headers):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_the_api_keeps_to_its_schema(case, manager_headers, in_process_requests, real_ids):
-    case.call_and_validate(app=in_process_requests, headers=manager_headers, checks=CHECKS)
+def test_the_api_keeps_to_its_schema(
+    case, manager_headers, session_headers, in_process_requests, real_ids
+):
+    # The manager signs in by token or by the site's session (each case takes one, its
+    # repeat for a real object the other), so both ways in meet every operation.
+    picked = zlib.crc32(repr((case.path_parameters, case.body, case.query)).encode())
+    ways = [{"headers": manager_headers}, session_headers]
+    first, second = ways[picked % 2], ways[1 - picked % 2]
+    case.call_and_validate(app=in_process_requests, checks=CHECKS, **first)
     if "id" in (case.path_parameters or {}):
         # Generated ids are mostly no one's (404s): the same request again for one of the
         # force's real objects, so that generated bodies and filters meet real rows.
         ids = real_ids[case.path.split("/")[3]]
-        picked = zlib.crc32(repr((case.body, case.query)).encode()) % len(ids)
-        case.path_parameters["id"] = ids[picked]
-        case.call_and_validate(app=in_process_requests, headers=manager_headers, checks=CHECKS)
+        case.path_parameters["id"] = ids[picked % len(ids)]
+        case.call_and_validate(app=in_process_requests, checks=CHECKS, **second)
 
 
 def test_the_schema_tested_is_the_one_served(manager_headers):
