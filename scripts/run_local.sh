@@ -34,6 +34,9 @@ cat <<TXT
 ============================================================================
  PEEL improvement tracker is running at  http://$HOST:$PORT/
  Django admin (inspectors):             http://$HOST:$PORT/admin/
+ API (signed in, or a token from the footer's "API tokens"):
+                                        http://$HOST:$PORT/api/v1/actions/
+ API documentation:                     http://$HOST:$PORT/api/docs/
  Celery beat logs to var/log/beat.log; emails print in this console.
 
 $logins
