@@ -25,18 +25,18 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class MomentField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 moment that exists in UTC too (0001-01-01T00:00+05:00 does not)."""
+    """An ISO 8601 moment, handed to the database in UTC: any offset the standard allows
+    is understood (PostgreSQL's own limit is ±15:59), and a moment that has no UTC form
+    (0001-01-01T00:00+05:00) is a 400."""
 
     def clean(self, value):
         moment = super().clean(value)
-        if moment is not None:
-            try:
-                moment.astimezone(UTC)
-            except OverflowError:
-                raise forms.ValidationError(
-                    "Enter a moment between the years 1 and 9999."
-                ) from None
-        return moment
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a moment between the years 1 and 9999.") from None
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):

@@ -4,7 +4,7 @@ never skips or repeats a row while others are added."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ParseError
@@ -41,8 +41,13 @@ class LogCursorPagination(StableCursorPagination):
     ordering = ("created_at", "id")
 
     def position_is_valid(self, position: str) -> bool:
+        # The position goes to the database as written: an offset PostgreSQL takes
+        # (under 16 hours), and a moment with a UTC form.
         try:
             moment = parse_datetime(position)
-            return moment is not None and moment.astimezone(UTC) is not None
+            if moment is None or moment.utcoffset() is None:
+                return False
+            moment.astimezone(UTC)
         except (ValueError, OverflowError):
             return False
+        return abs(moment.utcoffset()) < timedelta(hours=16)

@@ -25,12 +25,13 @@ ERRORS = {
     "401": "No valid token or session.",
     "403": "Signed in, but not allowed this (a read-only token writing, say).",
     "404": "No such object, or one of another force's.",
+    "406": "The Accept header asks for a format the API doesn't give: ask for application/json.",
     "409": "Someone else saved the action first: read it again and retry.",
     "415": "Send JSON (or a form): evidence comes as a link, never a file upload.",
     "429": "Too many requests for this token: wait as Retry-After says.",
     "503": "The evidence store can't be reached just now.",
 }
-READ_ERRORS = ("400", "401", "403", "404", "429")
+READ_ERRORS = ("400", "401", "403", "404", "406", "429")
 
 
 class PeelAutoSchema(AutoSchema):

@@ -595,6 +595,9 @@ def test_a_hand_made_cursor_is_a_400_never_a_query(manager, action):
     log = f"/api/v1/actions/{action.pk}/updates/"
     assert client.get(log, {"cursor": _cursor(p="yesterday")}).status_code == 400
     assert client.get(log, {"cursor": _cursor(p="9999-12-31 23:59:59-05:00")}).status_code == 400
+    assert client.get(log, {"cursor": _cursor(p="2026-01-01 10:00:00-18:25")}).status_code == 400
+    assert client.get(log, {"cursor": _cursor(p="2026-01-01 10:00:00")}).status_code == 400
+    assert client.get(log, {"cursor": _cursor(p="2026-01-01 10:00:00+00:00")}).status_code == 200
     assert client.get("/api/v1/actions/", {"cursor": _cursor(p="3")}).status_code == 200
 
 
@@ -613,6 +616,9 @@ def test_a_moment_beyond_utc_is_a_400(manager, action):
         assert "updated_since" in response.json()["errors"]
     recent = client.get("/api/v1/actions/", {"updated_since": "2000-01-01T00:00:00Z"})
     assert [row["id"] for row in recent.json()["results"]] == [action.pk]
+    # An offset beyond PostgreSQL's ±15:59 is still a moment: handed over in UTC.
+    far = client.get("/api/v1/actions/", {"updated_since": "0028-11-15T06:49:45-18:25"})
+    assert [row["id"] for row in far.json()["results"]] == [action.pk]
 
 
 def test_an_unreadable_throttle_rate_stops_start_up_with_its_name():

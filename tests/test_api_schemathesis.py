@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zlib
 
 import pytest
@@ -109,7 +110,10 @@ def real_ids(manager_headers):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=40,
+    # CI is the same cases every run (derandomized); API_FUZZ_EXAMPLES=500 explores
+    # afresh, for a longer look before a change lands.
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "40")),
+    derandomize="API_FUZZ_EXAMPLES" not in os.environ,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
